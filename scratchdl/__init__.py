@@ -1,0 +1,40 @@
+"""scratchdl: the deep-learning package you write yourself, one exercise at a time.
+
+From a notebook:
+
+    import scratchdl
+    scratchdl.check("1.2")          # judge your code for exercise 1.2
+    scratchdl.hint("1.2")           # a nudge; call again for the key formula
+    scratchdl.show_solution("1.2")  # the reference body (if solutions/ is present)
+    scratchdl.progress()            # every exercise and its state
+    scratchdl.use_reference("1.2")  # skip ahead: run the reference for 1.2 (or a chapter: 1)
+
+From a terminal: ``python -m scratchdl progress`` (``--json`` for scripts).
+"""
+
+__version__ = "0.1.0"
+
+try:
+    import numpy  # noqa: F401
+except ModuleNotFoundError as missing:  # pragma: no cover - depends on the environment
+    raise ModuleNotFoundError(
+        f"scratchdl needs {missing.name}, which is not installed in this Python "
+        "environment. From the course folder, run:  python -m pip install -e ."
+    ) from None
+
+from scratchdl.checks import check
+from scratchdl.exercises import set_mode, use_learner, use_reference
+from scratchdl.help import hint, show_solution
+from scratchdl.progress import progress
+from scratchdl.notebook import start_chapter
+
+__all__ = [
+    "check",
+    "hint",
+    "progress",
+    "set_mode",
+    "show_solution",
+    "start_chapter",
+    "use_learner",
+    "use_reference",
+]

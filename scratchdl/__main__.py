@@ -1,0 +1,44 @@
+"""Command line: python -m scratchdl progress | check ID | hint ID | solution ID."""
+
+import argparse
+import sys
+
+from scratchdl.checks import CheckFailed, check
+from scratchdl.exercises import ExerciseTodo
+from scratchdl.help import hint, show_solution
+from scratchdl.progress import progress
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m scratchdl", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    p = commands.add_parser("progress", help="every exercise by chapter and its state")
+    p.add_argument("--json", action="store_true", help="print JSON (id, chapter, name, state, detail)")
+    p.add_argument("--chapter", type=int, help="only this chapter")
+    c = commands.add_parser("check", help="check one exercise, e.g. 2.1")
+    c.add_argument("exercise")
+    h = commands.add_parser("hint", help="the next hint for one exercise")
+    h.add_argument("exercise")
+    h.add_argument("--level", type=int, help="a particular hint (1 = the nudge)")
+    s = commands.add_parser("solution", help="the reference body of one exercise")
+    s.add_argument("exercise")
+    args = parser.parse_args(argv)
+
+    if args.command == "progress":
+        report = progress(args.chapter)
+        print(report.to_json() if args.json else report)
+    elif args.command == "check":
+        try:
+            check(args.exercise)
+        except (CheckFailed, ExerciseTodo) as failed:
+            print(f"✗ {failed}", file=sys.stderr)
+            return 1
+    elif args.command == "hint":
+        hint(args.exercise, args.level)
+    elif args.command == "solution":
+        show_solution(args.exercise)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

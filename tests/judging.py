@@ -1,0 +1,24 @@
+"""Helpers for tests that feed an exercise's check a deliberately wrong implementation."""
+
+import re
+
+import pytest
+
+from scratchdl.checks import CheckFailed, run_check
+from scratchdl.exercises import substitute
+
+
+def failure_message(exercise_id, wrong):
+    """Run the check of `exercise_id` with `wrong` in place of the exercise; return its message."""
+    with substitute(exercise_id, wrong), pytest.raises(CheckFailed) as failed:
+        run_check(exercise_id)
+    return str(failed.value)
+
+
+def assert_caught(exercise_id, wrong, pattern):
+    """The check must fail on `wrong`, with a message matching the regex `pattern`."""
+    message = failure_message(exercise_id, wrong)
+    assert message.startswith(f"Exercise {exercise_id} "), message
+    assert re.search(pattern, message, re.IGNORECASE | re.DOTALL), (
+        f"the message does not point at the mistake (wanted /{pattern}/):\n{message}"
+    )
