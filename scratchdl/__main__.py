@@ -4,7 +4,7 @@ import argparse
 import sys
 
 from scratchdl.checks import CheckFailed, check
-from scratchdl.exercises import ExerciseTodo
+from scratchdl.exercises import ExerciseTodo, SolutionsMissing
 from scratchdl.help import hint, show_solution
 from scratchdl.progress import progress
 
@@ -23,14 +23,21 @@ def main(argv=None):
     s = commands.add_parser("solution", help="the reference body of one exercise")
     s.add_argument("exercise")
     args = parser.parse_args(argv)
+    try:
+        return run(args)
+    except ValueError as error:  # an unknown exercise or chapter: say so, without a traceback
+        print(f"error: {error}", file=sys.stderr)
+        return 2
 
+
+def run(args):
     if args.command == "progress":
         report = progress(args.chapter)
         print(report.to_json() if args.json else report)
     elif args.command == "check":
         try:
             check(args.exercise)
-        except (CheckFailed, ExerciseTodo) as failed:
+        except (CheckFailed, ExerciseTodo, SolutionsMissing) as failed:
             print(f"✗ {failed}", file=sys.stderr)
             return 1
     elif args.command == "hint":

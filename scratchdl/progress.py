@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 
 from scratchdl.checks import judge
 from scratchdl.course import CHAPTERS, load_exercises
+from scratchdl.course import chapter as course_chapter
 
 SYMBOLS = {"passing": "✓", "failing": "✗", "not started": "·"}
 
@@ -22,8 +23,9 @@ class Row:
 class Progress:
     """The state of every exercise. Shows as a table in a notebook, as text in a terminal."""
 
-    def __init__(self, rows):
+    def __init__(self, rows, chapter=None):
         self.rows = rows
+        self.chapter = chapter  # None: the whole course
 
     def counts(self):
         return {state: sum(r.state == state for r in self.rows) for state in SYMBOLS}
@@ -33,6 +35,8 @@ class Progress:
 
     def _chapters(self):
         for ch in CHAPTERS:
+            if self.chapter is not None and ch.number != self.chapter:
+                continue
             yield ch, [r for r in self.rows if r.chapter == ch.number]
 
     def __str__(self):
@@ -77,10 +81,12 @@ class Progress:
 def progress(chapter=None):
     """Judge every exercise (or one chapter's) on your own code, whatever the current mode."""
     registry = load_exercises()
+    if chapter is not None:
+        chapter = course_chapter(chapter).number  # an unknown chapter is an error
     rows = []
     for ex in registry.values():
-        if chapter is not None and ex.chapter != int(chapter):
+        if chapter is not None and ex.chapter != chapter:
             continue
         state, detail = judge(ex.id)
         rows.append(Row(ex.id, ex.chapter, ex.name, state, detail))
-    return Progress(rows)
+    return Progress(rows, chapter)

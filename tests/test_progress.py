@@ -1,0 +1,125 @@
+"""`python -m scratchdl progress` and friends, run in a copy of the course as a learner would."""
+
+import json
+
+import pytest
+
+from course_copy import copy_course, reference_body, run, set_body
+from scratchdl.course import load_exercises
+
+EXERCISES = list(load_exercises().values())
+
+
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory):
+    """A copy of the course as shipped: every exercise a stub, solutions/ present."""
+    return copy_course(tmp_path_factory.mktemp("fresh"))
+
+
+def progress_json(dest, *args):
+    result = run(dest, "progress", "--json", *args)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_fresh_course_lists_every_exercise_as_not_started(fresh):
+    rows = progress_json(fresh)
+    assert [(r["id"], r["chapter"], r["name"]) for r in rows] == [
+        (ex.id, ex.chapter, ex.name) for ex in EXERCISES
+    ]
+    assert {r["state"] for r in rows} == {"not started"}
+    assert all(set(r) == {"id", "chapter", "name", "state", "detail"} for r in rows)
+
+
+def test_progress_text_groups_exercises_by_chapter(fresh):
+    result = run(fresh, "progress")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Chapter 1 · Weight initialisation  (chapters/01_init.ipynb)" in out
+    assert "· 1.2   xavier_normal" in out and "not started" in out
+    assert "Chapter 8 · Convolutions and LeNet-5  (planned)" in out
+    assert f"0 of {len(EXERCISES)} exercises passing, 0 failing, {len(EXERCISES)} not started." in out
+
+
+def test_one_chapter_only(fresh):
+    rows = progress_json(fresh, "--chapter", "2")
+    assert rows and {r["chapter"] for r in rows} == {2}
+    result = run(fresh, "progress", "--chapter", "12")
+    assert result.returncode != 0 and "there is no chapter 12" in result.stderr
+
+
+def test_a_pasted_reference_body_shows_as_passing_and_a_wrong_one_as_failing(tmp_path):
+    course = copy_course(tmp_path)
+    set_body(course, "2.1", reference_body("2.1"))
+    set_body(course, "2.5", "return max(0, z)")
+    states = {r["id"]: (r["state"], r["detail"]) for r in progress_json(course)}
+    assert states["2.1"] == ("passing", "")
+    assert states["2.5"][0] == "failing" and "np.maximum" in states["2.5"][1]
+    others = {state for key, (state, _) in states.items() if key not in ("2.1", "2.5")}
+    assert others == {"not started"}
+
+
+def test_a_check_of_an_exercise_that_uses_an_unwritten_one_says_which(tmp_path):
+    course = copy_course(tmp_path)
+    set_body(course, "2.2", "s = sigmoid(z)\nreturn s * (1 - s)")  # correct, but 2.1 is a stub
+    states = {r["id"]: (r["state"], r["detail"]) for r in progress_json(course, "--chapter", "2")}
+    assert states["2.2"][0] == "failing"
+    assert "uses exercise 2.1, which is not written yet" in states["2.2"][1]
+
+
+def test_check_command_exit_status_and_message(tmp_path):
+    course = copy_course(tmp_path)
+    result = run(course, "check", "2.1")
+    assert result.returncode == 1 and "Exercise 2.1 (sigmoid) is not written yet" in result.stderr
+    set_body(course, "2.1", "return 1 / (1 + np.exp(-z))")
+    result = run(course, "check", "2.1")
+    assert result.returncode == 1 and "overflow encountered in exp" in result.stderr
+    set_body(course, "2.1", reference_body("2.1"))
+    result = run(course, "check", "2.1")
+    assert result.returncode == 0 and "✓ Exercise 2.1 sigmoid passed" in result.stdout
+
+
+def test_without_solutions_checks_hints_and_progress_still_work(tmp_path):
+    course = copy_course(tmp_path, solutions=False)
+    set_body(course, "1.4", reference_body("1.4"))
+    rows = {r["id"]: r["state"] for r in progress_json(course)}
+    assert rows["1.4"] == "passing" and list(rows.values()).count("not started") == len(EXERCISES) - 1
+
+    result = run(course, "check", "1.4")
+    assert result.returncode == 0, result.stderr
+    result = run(course, "check", "1.3")
+    assert result.returncode == 1 and "not written yet" in result.stderr
+
+    result = run(course, "hint", "1.3")
+    assert result.returncode == 0 and "Hint 1 of 2 for exercise 1.3 (xavier_uniform)" in result.stdout
+    result = run(course, "hint", "1.3", "--level", "2")
+    assert "That was the last hint." in result.stdout and "show_solution" not in result.stdout
+
+    result = run(course, "solution", "1.3")
+    assert result.returncode == 0 and "No reference solution available" in result.stdout
+
+    result = run(course, "check", "1.3", mode="reference")
+    assert result.returncode != 0 and "without solutions/" in result.stderr
+
+
+def test_hints_come_in_order_and_the_solution_is_shown_on_request(fresh):
+    result = run(fresh, "hint", "2.9")
+    assert "Hint 1 of 2" in result.stdout and 'Run hint("2.9") again' in result.stdout
+    result = run(fresh, "hint", "2.9", "--level", "2")
+    assert "keepdims=True" in result.stdout and 'show_solution("2.9")' in result.stdout
+    result = run(fresh, "solution", "2.9")
+    assert result.returncode == 0
+    assert "def softmax(z):" in result.stdout and "e.sum(axis=-1, keepdims=True)" in result.stdout
+
+
+def test_notebook_functions_show_hints_in_order_and_progress_as_a_table(capsys):
+    import scratchdl
+
+    scratchdl.hint("1.1")
+    scratchdl.hint("1.1")
+    out = capsys.readouterr().out
+    assert out.index("Hint 1 of 2") < out.index("Hint 2 of 2")
+    report = scratchdl.progress(chapter=1)
+    html = report._repr_html_()
+    assert html.count("<tr><td>1.") == len([ex for ex in EXERCISES if ex.chapter == 1])
+    assert "Chapter 1 · Weight initialisation" in html
