@@ -1,0 +1,128 @@
+"""The course's setup: packaging, environments, CI, README and the notebooks' shape."""
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from judging import failure_message
+from scratchdl.course import CHAPTERS, load_exercises
+from scratchdl.exercises import COURSE_DIR
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    from pip._vendor import tomli as tomllib
+
+README = (COURSE_DIR / "README.md").read_text(encoding="utf-8")
+NOTEBOOKS = sorted((COURSE_DIR / "chapters").glob("*.ipynb"))
+
+
+def requirement_names(requirements):
+    return {re.split(r"[<>=!~ \[]", r, maxsplit=1)[0].lower(): r.replace(" ", "") for r in requirements}
+
+
+def test_environment_yml_lists_the_same_packages_as_pyproject():
+    project = tomllib.loads((COURSE_DIR / "pyproject.toml").read_text())["project"]
+    wanted = requirement_names(project["dependencies"] + project["optional-dependencies"]["test"])
+    text = (COURSE_DIR / "environment.yml").read_text()
+    dependencies = text.split("\ndependencies:\n", 1)[1]
+    listed = [line.strip()[2:] for line in dependencies.splitlines() if line.startswith("  - ")]
+    conda = requirement_names(r for r in listed if not r.startswith("python"))
+    assert conda == wanted
+
+
+def code_blocks(text):
+    return re.findall(r"```(?:bash|python)?\n(.*?)```", text, re.DOTALL)
+
+
+def section(title):
+    match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", README, re.DOTALL | re.MULTILINE)
+    assert match, f"README has no section '## {title}'"
+    return match.group(1)
+
+
+def test_ci_runs_the_readmes_install_and_test_commands():
+    ci = (COURSE_DIR / ".ci" / "run").read_text()
+    test_command = code_blocks(section("Running the tests"))[0].strip()
+    assert re.search(rf"^{re.escape(test_command)}\s*$", ci, re.MULTILINE), f"{test_command!r} not in .ci/run"
+    install = [line for line in code_blocks(section("Quick start"))[0].splitlines() if "pip install" in line]
+    assert install == ['python -m pip install -e ".[test]"']
+    assert 'pip install --quiet --disable-pip-version-check -e ".[test]"' in ci
+    assert os.access(COURSE_DIR / ".ci" / "run", os.X_OK)
+
+
+def test_readme_chapter_table_matches_the_course():
+    rows = re.findall(r"^\| (\d+) \| ([^|]+) \| `([^`]+)` \| [^|]+ \| (\w+) \|$", README, re.MULTILINE)
+    assert [(int(n), title.strip(), notebook, status) for n, title, notebook, status in rows] == [
+        (ch.number, ch.title, ch.notebook, "ready" if ch.ready else "planned") for ch in CHAPTERS
+    ]
+
+
+def test_binder_opens_jupyterlab_at_chapter_1_and_installs_the_package():
+    assert re.search(
+        r"\(https://mybinder\.org/v2/gh/[\w.-]+/[\w.-]+/HEAD\?urlpath=lab/tree/chapters/01_init\.ipynb\)", README
+    )
+    post_build = (COURSE_DIR / "postBuild").read_text()
+    assert post_build.startswith("#!/bin/bash") and "set -euo pipefail" in post_build
+    assert "python -m pip install --no-deps -e ." in post_build
+    assert os.access(COURSE_DIR / "postBuild", os.X_OK)
+    assert not (COURSE_DIR / "binder").exists(), "a binder/ folder would make repo2docker ignore the root files"
+
+
+def test_readme_example_failure_is_what_the_check_really_says():
+    example = next(line for line in README.splitlines() if line.startswith("✗ Exercise 2.1"))
+    message = failure_message("2.1", lambda z: 1 / (1 + __import__("numpy").exp(-z)))
+    assert ("✗ " + message).startswith(example.removesuffix(" ..."))
+
+
+def test_every_ready_chapter_has_its_notebook_and_no_notebook_is_a_stranger():
+    ready = {ch.notebook for ch in CHAPTERS if ch.ready}
+    found = {f"chapters/{path.name}" for path in NOTEBOOKS}
+    assert found == ready
+
+
+def cells(path):
+    return json.loads(path.read_text(encoding="utf-8"))["cells"]
+
+
+def source(cell):
+    return "".join(cell["source"])
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_committed_without_outputs(path):
+    for cell in cells(path):
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == [] and cell["execution_count"] is None, source(cell)[:60]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_starts_with_the_setup_cell(path):
+    chapter = next(ch for ch in CHAPTERS if ch.notebook == f"chapters/{path.name}")
+    first_code = source(next(c for c in cells(path) if c["cell_type"] == "code"))
+    for line in ("%autoreload 2", "%matplotlib inline", 'sys.path.insert(0, "..")',
+                 f"scratchdl.start_chapter({chapter.number})"):
+        assert line in first_code
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_checks_every_exercise_of_its_chapter_in_order(path):
+    chapter = next(ch for ch in CHAPTERS if ch.notebook == f"chapters/{path.name}")
+    wanted = [ex.id for ex in load_exercises().values() if ex.chapter == chapter.number]
+    checked = re.findall(r'^check\("(\d+\.\d+)"\)', "\n".join(source(c) for c in cells(path)), re.MULTILINE)
+    assert checked == wanted
+    prose = "\n".join(source(c) for c in cells(path) if c["cell_type"] == "markdown")
+    for exercise_id in wanted:  # ExerciseTodo sends the learner to "section 'Exercise 2.1'"
+        name = load_exercises()[exercise_id].name
+        assert re.search(rf"Exercise {re.escape(exercise_id)}\b.{{0,600}}?`{re.escape(name)}\(", prose, re.DOTALL), (
+            f"{path.name} has no instructions headed 'Exercise {exercise_id}' naming `{name}`"
+        )
+
+
+def test_no_pickle_anywhere():
+    for path in list((COURSE_DIR / "scratchdl").rglob("*.py")) + list((COURSE_DIR / "solutions").rglob("*.py")):
+        text = path.read_text()
+        assert not re.search(r"\bimport pickle\b|allow_pickle\s*=\s*True", text), path
