@@ -20,10 +20,10 @@ class Chapter:
 CHAPTERS = (
     Chapter(1, "01_init", "Weight initialisation", ("initializers",), ready=True),
     Chapter(2, "02_activations", "Activation functions", ("activations",), ready=True),
-    Chapter(3, "03_forward", "The forward pass", (), ready=False),
-    Chapter(4, "04_loss", "Loss functions", (), ready=False),
-    Chapter(5, "05_backprop", "Backpropagation", (), ready=False),
-    Chapter(6, "06_update", "Parameter updates and training", (), ready=False),
+    Chapter(3, "03_forward", "The forward pass", ("layers", "network"), ready=True),
+    Chapter(4, "04_loss", "Loss functions", ("losses",), ready=True),
+    Chapter(5, "05_backprop", "Backpropagation", ("gradcheck", "layers", "network"), ready=True),
+    Chapter(6, "06_update", "Parameter updates and training", ("training", "optimizers"), ready=True),
     Chapter(7, "07_mnist", "MNIST with your own network", (), ready=False),
     Chapter(8, "08_lenet", "Convolutions and LeNet-5", (), ready=False),
 )
@@ -43,11 +43,11 @@ def chapter_notebook(number):
 
 
 def load_exercises():
-    """Import every module with exercises, and their checks, so that all are registered."""
+    """Import every module with exercises, and their checks; return {id: Exercise} in id order."""
     for ch in CHAPTERS:
         for name in ch.modules:
             importlib.import_module(f"scratchdl.{name}")
             importlib.import_module(f"scratchdl.checks.{name}")
-    from scratchdl.exercises import REGISTRY
+    from scratchdl.exercises import REGISTRY, parse_id
 
-    return REGISTRY
+    return dict(sorted(REGISTRY.items(), key=lambda item: parse_id(item[0])))

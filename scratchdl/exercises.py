@@ -107,6 +107,7 @@ def exercise(exercise_id):
         REGISTRY[exercise_id] = Exercise(
             exercise_id, chapter, number, name, func.__module__, func, is_stub(func)
         )
+        _resolved.clear()
 
         @functools.wraps(func)
         def run(*args, **kwargs):
@@ -149,7 +150,11 @@ def is_stub(func):
 
 _modes = {}  # None (everything), "2" (a chapter) or "2.1" (an exercise) -> mode
 _substitutes = {}  # exercise id -> a function that stands in for it (used by tests)
-_noticed = set()  # exercises whose reference notice has been shown since the last switch
+# Which function runs, worked out once per exercise and remembered, because an exercise may be
+# called thousands of times a second in training. Forgotten whenever the switch or the registry
+# changes. ($SCRATCHDL_MODE is therefore read when an exercise first runs: during a session,
+# change modes with set_mode, not by changing the environment.)
+_resolved = {}
 
 
 def _check_mode(mode):
@@ -208,7 +213,7 @@ def set_mode(mode, which=None):
             del _modes[scope]
     if mode is not None:
         _modes[key] = mode
-    _noticed.clear()
+    _resolved.clear()
 
 
 def use_reference(which=None):
@@ -231,7 +236,7 @@ def using(mode, which=None):
     finally:
         _modes.clear()
         _modes.update(saved)
-        _noticed.clear()
+        _resolved.clear()
 
 
 @contextlib.contextmanager
@@ -253,19 +258,24 @@ def implementation(exercise_id):
     """The function that runs when exercise `exercise_id` is called, by the current switch."""
     if exercise_id in _substitutes:
         return _substitutes[exercise_id]
-    ex = REGISTRY[exercise_id]
-    mode = mode_for(exercise_id)
+    func = _resolved.get(exercise_id)
+    if func is None:
+        func = _resolved[exercise_id] = _resolve(REGISTRY[exercise_id])
+    return func
+
+
+def _resolve(ex):
+    """Your function or the reference, by the mode; a notice when it is the reference."""
+    mode = mode_for(ex.id)
     if mode == "learner" or (mode == "fill" and not ex.is_stub):
         return ex.learner
     func = reference(ex)
-    if exercise_id not in _noticed:
-        _noticed.add(exercise_id)
-        why = "you asked for it" if mode == "reference" else "your body is not written yet"
-        print(
-            f"[scratchdl] exercise {ex.id} ({ex.name}): running the reference solution ({why}; "
-            f"mode {mode}).",
-            file=sys.stderr,
-        )
+    why = "you asked for it" if mode == "reference" else "your body is not written yet"
+    print(
+        f"[scratchdl] exercise {ex.id} ({ex.name}): running the reference solution ({why}; "
+        f"mode {mode}).",
+        file=sys.stderr,
+    )
     return func
 
 

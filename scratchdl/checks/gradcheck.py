@@ -1,0 +1,1 @@
+"""Checks for scratchdl/gradcheck.py (being written)."""

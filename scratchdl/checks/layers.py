@@ -1,0 +1,1 @@
+"""Checks for scratchdl/layers.py (being written)."""

@@ -1,0 +1,1 @@
+"""Checks for scratchdl/losses.py (being written)."""

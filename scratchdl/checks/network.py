@@ -1,0 +1,1 @@
+"""Checks for scratchdl/network.py (being written)."""

@@ -1,0 +1,1 @@
+"""Checks for scratchdl/optimizers.py (being written)."""

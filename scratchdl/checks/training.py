@@ -1,0 +1,1 @@
+"""Checks for scratchdl/training.py (being written)."""

@@ -1,0 +1,187 @@
+"""Chapter 4 - loss functions: one number that says how wrong the network is, and its gradient.
+
+Every loss has the same interface as a layer, except that forward also takes the targets:
+
+    loss_value = loss(y_pred, y)    checks the targets, then forward: returns a float
+    grad = loss.backward()          the gradient of that value with respect to y_pred
+
+Losses are averaged over the batch, so that the size of the gradient does not depend on the
+batch size; the gradient therefore carries a factor 1 / n.
+"""
+
+import numpy as np
+
+from scratchdl.exercises import ExerciseTodo, exercise
+
+
+class Loss:
+    def __call__(self, y_pred, y):
+        y = self.check_targets(y_pred, y)
+        return self.forward(y_pred, y)
+
+    def check_targets(self, y_pred, y):
+        """Return the targets in the form forward expects, or raise a clear error."""
+        raise NotImplementedError
+
+
+class MeanSquaredError(Loss):
+    """L = mean((y_pred - y)**2), over every element: for regression."""
+
+    def __repr__(self):
+        return "MeanSquaredError()"
+
+    def check_targets(self, y_pred, y):
+        y = np.asarray(y, dtype=y_pred.dtype)
+        if y.shape != y_pred.shape:
+            if y.ndim == 1 and y_pred.shape == (len(y), 1):
+                return y.reshape(-1, 1)  # a 1-D target for a single output column
+            raise ValueError(f"MeanSquaredError: targets of shape {y.shape} do not match predictions of shape {y_pred.shape}")
+        return y
+
+    @exercise("4.1")
+    def forward(self, y_pred, y):
+        """The mean squared error, averaged over every element of y_pred.
+
+            L = (1 / N) * sum((y_pred - y)**2),   N = y_pred.size
+
+        Keep what backward needs (the difference and N) in attributes of self.
+
+        Args:
+            y_pred: float array of shape (n, k), the network's outputs.
+            y:      float array of shape (n, k), the targets.
+
+        Returns:
+            L: a Python float.
+        """
+        raise ExerciseTodo("4.1")
+
+    @exercise("4.2")
+    def backward(self):
+        """The gradient of the last forward's L with respect to y_pred: 2 * (y_pred - y) / N.
+
+        Returns:
+            float array of the shape of y_pred.
+        """
+        raise ExerciseTodo("4.2")
+
+
+class BinaryCrossEntropy(Loss):
+    """Cross-entropy for one probability per example (a sigmoid output): for two classes.
+
+    Probabilities are clipped to [EPS, 1 - EPS] first: log(0) is -inf, and one confident wrong
+    answer would make the loss (and every gradient after it) infinite.
+    """
+
+    EPS = 1e-7
+
+    def __repr__(self):
+        return "BinaryCrossEntropy()"
+
+    def check_targets(self, p, y):
+        y = np.asarray(y)
+        if y.ndim == 1:
+            y = y.reshape(-1, 1)
+        if y.shape != p.shape:
+            raise ValueError(f"BinaryCrossEntropy: labels of shape {y.shape} do not match probabilities of shape {p.shape}")
+        if not ((y == 0) | (y == 1)).all():
+            raise ValueError(f"BinaryCrossEntropy: labels must be 0 or 1; got values {np.unique(y)[:10]}")
+        return y.astype(p.dtype)
+
+    @exercise("4.3")
+    def forward(self, p, y):
+        """Binary cross-entropy, averaged over the batch.
+
+            p_c = clip(p, EPS, 1 - EPS)
+            L = -(1 / n) * sum(y * log(p_c) + (1 - y) * log(1 - p_c))
+
+        Keep p_c, y and n for backward.
+
+        Args:
+            p: float array of shape (n, 1), probabilities that each example is of class 1.
+            y: float array of shape (n, 1), labels 0.0 or 1.0.
+
+        Returns:
+            L: a Python float.
+        """
+        raise ExerciseTodo("4.3")
+
+    @exercise("4.4")
+    def backward(self):
+        """The gradient of L with respect to p (at the clipped p_c of the last forward):
+
+            dL/dp = (p_c - y) / (p_c * (1 - p_c)) / n
+
+        Returns:
+            float array of shape (n, 1).
+        """
+        raise ExerciseTodo("4.4")
+
+
+class SoftmaxCrossEntropy(Loss):
+    """Softmax and cross-entropy in one step, from the logits: for k classes.
+
+    Computing softmax first and then log(probability) fails when a probability rounds to 0.
+    Working with log-sum-exp instead keeps every number finite, whatever the logits.
+    """
+
+    def __repr__(self):
+        return "SoftmaxCrossEntropy()"
+
+    def check_targets(self, logits, y):
+        y = np.asarray(y)
+        n, k = logits.shape
+        if y.ndim != 1 or len(y) != n:
+            hint = " (one-hot rows? pass y.argmax(axis=1))" if y.shape == (n, k) else ""
+            raise ValueError(f"SoftmaxCrossEntropy: expected {n} integer class labels, shape ({n},); got shape {y.shape}{hint}")
+        if y.dtype.kind not in "iu":
+            if not np.array_equal(y, np.round(y)):
+                raise ValueError(f"SoftmaxCrossEntropy: class labels must be integers; got dtype {y.dtype}")
+            y = y.astype(np.int64)
+        if y.min() < 0 or y.max() >= k:
+            raise ValueError(f"SoftmaxCrossEntropy: class labels must be in 0..{k - 1} for {k} logits; got values from {y.min()} to {y.max()}")
+        return y
+
+    @exercise("4.5")
+    def forward(self, logits, y):
+        """Cross-entropy of softmax(logits) against integer labels, averaged over the batch.
+
+        For one example with logits z and label c:  loss = -log softmax(z)_c = logsumexp(z) - z_c,
+        where logsumexp(z) = m + log(sum(exp(z - m))) with m = max(z), which never overflows.
+
+            L = (1 / n) * sum over examples of (logsumexp(z_i) - z_i[y_i])
+
+        Keep softmax(logits), y and n for backward (computed stably, from z - m).
+
+        Args:
+            logits: float array of shape (n, k), one row of k class scores per example.
+            y:      int array of shape (n,), each label in 0..k-1.
+
+        Returns:
+            L: a Python float.
+        """
+        raise ExerciseTodo("4.5")
+
+    @exercise("4.6")
+    def backward(self):
+        """The gradient of L with respect to the logits: (softmax(logits) - one_hot(y)) / n.
+
+        Returns:
+            float array of shape (n, k).
+        """
+        raise ExerciseTodo("4.6")
+
+
+LOSSES = {
+    "mse": MeanSquaredError,
+    "binary_cross_entropy": BinaryCrossEntropy,
+    "softmax_cross_entropy": SoftmaxCrossEntropy,
+}
+
+
+def get_loss(loss):
+    """A loss object from a name in LOSSES (or a loss object, returned as it is)."""
+    if isinstance(loss, Loss):
+        return loss
+    if loss not in LOSSES:
+        raise ValueError(f"unknown loss {loss!r}; expected one of {', '.join(LOSSES)}")
+    return LOSSES[loss]()

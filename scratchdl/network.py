@@ -1,0 +1,204 @@
+"""A network: a list of layers and a loss (forward in chapter 3, backward in chapter 5).
+
+    model = Network([Dense(2, 16, rng), Activation("tanh"), Dense(16, 1, rng), Activation("sigmoid")],
+                    loss="binary_cross_entropy")
+    history = model.fit(X, y, epochs=100, batch_size=32, optimizer=Adam(0.01))
+    model.predict(X), model.predict_proba(X), model.evaluate(X, y)
+
+The same network from the "architecture as a list of dicts" that many tutorials use:
+
+    model = Network.from_architecture([
+        {"input_dim": 2, "output_dim": 16, "activation": "tanh"},
+        {"input_dim": 16, "output_dim": 1, "activation": "sigmoid"},
+    ], rng)
+"""
+
+import numpy as np
+
+from scratchdl.activations import ACTIVATIONS, softmax
+from scratchdl.exercises import ExerciseTodo, exercise
+from scratchdl.layers import Activation, Dense
+from scratchdl.losses import BinaryCrossEntropy, MeanSquaredError, SoftmaxCrossEntropy, get_loss
+
+
+class Network:
+    """A sequential network: each layer's output is the next layer's input."""
+
+    def __init__(self, layers, loss="softmax_cross_entropy"):
+        self.layers = list(layers)
+        self.loss = get_loss(loss)
+
+    def __repr__(self):
+        inner = ",\n    ".join(repr(layer) for layer in self.layers)
+        return f"Network([\n    {inner},\n], loss={self.loss!r})"
+
+    def __call__(self, x):
+        return self.forward(x)
+
+    @exercise("3.2")
+    def forward(self, x):
+        """Run a batch through every layer in order; return the last layer's output.
+
+        Call each layer as layer(x): that checks the input, then runs the layer's forward,
+        which keeps what its backward will need. Nothing else needs to be stored here.
+
+        Args:
+            x: float array of shape (n, n_features).
+
+        Returns:
+            float array of shape (n, n_outputs): the output of the last layer.
+        """
+        raise ExerciseTodo("3.2")
+
+    @exercise("5.4")
+    def backward(self, grad_out):
+        """Backpropagation: pass the gradient through the layers in reverse order.
+
+        Each layer's backward takes the gradient with respect to its output, stores the
+        gradients of its parameters, and returns the gradient with respect to its input -
+        which is the gradient with respect to the output of the layer before it.
+
+        Args:
+            grad_out: float array of shape (n, n_outputs), the gradient of the loss with
+                respect to the network's output (from loss.backward()).
+
+        Returns:
+            float array of shape (n, n_features): the gradient with respect to the input.
+        """
+        raise ExerciseTodo("5.4")
+
+    # --- parameters ----------------------------------------------------------------------
+
+    def named_parameters(self):
+        """[("layer 0 W", W), ...] in a fixed order; gradients() uses the same order."""
+        return [(f"layer {i} {name}", value) for i, layer in enumerate(self.layers)
+                for name, value in layer.params.items()]
+
+    def parameters(self):
+        return [value for _, value in self.named_parameters()]
+
+    def gradients(self):
+        return [layer.grads[name] for layer in self.layers for name in layer.params]
+
+    def count_parameters(self):
+        return int(sum(p.size for p in self.parameters()))
+
+    @property
+    def dtype(self):
+        params = self.parameters()
+        return params[0].dtype if params else np.dtype(np.float64)
+
+    # --- one training step's worth of work --------------------------------------------
+
+    def loss_and_gradients(self, x, y):
+        """Forward, loss, backward: returns (loss value, network output); fills every layer's grads."""
+        out = self.forward(x)
+        value = self.loss(out, y)
+        self.backward(self.loss.backward())
+        return value, out
+
+    # --- using a trained network ----------------------------------------------------------
+
+    def output(self, x, batch_size=2048):
+        """The network's raw output for x, computed a batch at a time to bound memory."""
+        x = np.asarray(x, dtype=self.dtype)
+        return np.concatenate([self.forward(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
+
+    def predict_proba(self, x):
+        """Class probabilities, shape (n, n_classes) (two columns for a sigmoid output)."""
+        out = self.output(x)
+        if isinstance(self.loss, SoftmaxCrossEntropy):
+            return softmax(out)
+        if isinstance(self.loss, BinaryCrossEntropy):
+            return np.hstack([1 - out, out])
+        raise ValueError(f"predict_proba needs a classifier; this network's loss is {self.loss!r}")
+
+    def predict(self, x):
+        """Class labels (shape (n,)) for a classifier, outputs for a regression network."""
+        if isinstance(self.loss, MeanSquaredError):
+            return self.output(x)
+        return scores_to_labels(self.loss, self.output(x))
+
+    def evaluate(self, x, y):
+        """{"loss": ..., "accuracy": ...} on the data (no accuracy for regression)."""
+        out = self.output(x)
+        result = {"loss": float(self.loss(out, y))}
+        if not isinstance(self.loss, MeanSquaredError):
+            result["accuracy"] = float(np.mean(scores_to_labels(self.loss, out) == np.ravel(y)))
+        return result
+
+    def fit(self, x, y, epochs=10, batch_size=32, optimizer=None, **options):
+        """Train with minibatches; returns the history (see scratchdl.training.fit)."""
+        from scratchdl.training import fit
+
+        return fit(self, x, y, epochs=epochs, batch_size=batch_size, optimizer=optimizer, **options)
+
+    # --- building from a list of dicts ----------------------------------------------------
+
+    @classmethod
+    def from_architecture(cls, architecture, rng, loss=None, dtype=np.float64):
+        """Build from [{"input_dim": 2, "output_dim": 4, "activation": "relu"}, ...].
+
+        Each dict becomes Dense(input_dim, output_dim) followed by its activation, initialised
+        with He for ReLU-like activations and Xavier otherwise (or the dict's "init"). The last
+        dict may say "softmax": the network then outputs logits for SoftmaxCrossEntropy. Without
+        `loss`, it follows from the last activation: softmax -> softmax_cross_entropy,
+        sigmoid -> binary_cross_entropy, anything else -> mse.
+        """
+        allowed = {"input_dim", "output_dim", "activation", "init"}
+        layers, previous_dim = [], None
+        for i, spec in enumerate(architecture):
+            if not isinstance(spec, dict):
+                raise TypeError(f"layer {i}: expected a dict like {{'input_dim': 2, 'output_dim': 4, 'activation': 'relu'}}; got {spec!r}")
+            missing = {"input_dim", "output_dim", "activation"} - set(spec)
+            unknown = set(spec) - allowed
+            if missing or unknown:
+                raise ValueError(f"layer {i}: missing keys {sorted(missing)}, unknown keys {sorted(unknown)}; "
+                                 f"expected {sorted(allowed)}")
+            if previous_dim is not None and spec["input_dim"] != previous_dim:
+                raise ValueError(f"layer {i}: input_dim is {spec['input_dim']}, but layer {i - 1} outputs "
+                                 f"{previous_dim} features")
+            activation = spec["activation"]
+            last = i == len(architecture) - 1
+            if activation == "softmax" and not last:
+                raise ValueError(f"layer {i}: 'softmax' can only be the last layer's activation")
+            if activation not in ACTIVATIONS and activation != "softmax":
+                raise ValueError(f"layer {i}: unknown activation {activation!r}; expected one of "
+                                 f"{', '.join(ACTIVATIONS)}, or softmax for the last layer")
+            init = spec.get("init", "he_normal" if "relu" in activation else "xavier_normal")
+            layers.append(Dense(spec["input_dim"], spec["output_dim"], rng, init=init, dtype=dtype))
+            if activation != "softmax":
+                layers.append(Activation(activation))
+            previous_dim = spec["output_dim"]
+        if not layers:
+            raise ValueError("the architecture is empty: give at least one layer")
+        last_activation = architecture[-1]["activation"]
+        if loss is None:
+            loss = {"softmax": "softmax_cross_entropy", "sigmoid": "binary_cross_entropy"}.get(last_activation, "mse")
+        return cls(layers, loss=loss)
+
+    # --- saving and loading (.npz, no pickle) -------------------------------------------
+
+    def save(self, path):
+        """Save every parameter to a .npz file (plain arrays, no pickle)."""
+        np.savez(path, **{name.replace(" ", "_"): value for name, value in self.named_parameters()})
+
+    def load(self, path):
+        """Load parameters saved by save() into this network, which must have the same shapes."""
+        with np.load(path, allow_pickle=False) as saved:
+            wanted = {name.replace(" ", "_"): value for name, value in self.named_parameters()}
+            if set(saved.files) != set(wanted):
+                raise ValueError(f"{path} holds parameters {sorted(saved.files)}; this network has {sorted(wanted)}")
+            for name, value in wanted.items():
+                if saved[name].shape != value.shape:
+                    raise ValueError(f"{path}: {name} has shape {saved[name].shape}; this network needs {value.shape}")
+            for name, value in wanted.items():
+                value[...] = saved[name]  # in place: optimizers and layers keep their references
+        return self
+
+
+def scores_to_labels(loss, out):
+    """Class labels from a classifier's output: argmax of logits, or probability > 0.5."""
+    if isinstance(loss, BinaryCrossEntropy):
+        return (out[:, 0] > 0.5).astype(np.int64)
+    return out.argmax(axis=1)

@@ -1,0 +1,112 @@
+"""Chapter 6 - optimizers: how parameters change, given their gradients.
+
+Every optimizer has one method, step(params, grads): two lists of arrays in the same order
+(from network.parameters() and network.gradients()). It must change each parameter array *in
+place* - `p -= ...`, not `p = p - ...` - because the layers hold those very arrays: a new array
+would be thrown away and the network would never change. State that lasts from step to step
+(a velocity, running averages) is kept per parameter, by its position in the list.
+"""
+
+from scratchdl.exercises import ExerciseTodo, exercise
+
+
+class SGD:
+    """Plain (minibatch) gradient descent: p <- p - learning_rate * g."""
+
+    def __init__(self, learning_rate=0.1):
+        self.learning_rate = learning_rate
+
+    def __repr__(self):
+        return f"SGD(learning_rate={self.learning_rate})"
+
+    @exercise("6.2")
+    def step(self, params, grads):
+        """Move every parameter a small step against its gradient, in place.
+
+            p <- p - learning_rate * g
+
+        Args:
+            params: list of float arrays, changed in place.
+            grads:  list of float arrays, grads[i] of the shape of params[i].
+        """
+        raise ExerciseTodo("6.2")
+
+
+class Momentum:
+    """Gradient descent with momentum: a velocity that remembers past steps.
+
+        v <- momentum * v - learning_rate * g
+        p <- p + v
+
+    In a long narrow valley the gradient zigzags across the valley; the zigzags cancel in v
+    while the steady downhill component adds up, so momentum moves faster along the valley.
+    """
+
+    def __init__(self, learning_rate=0.01, momentum=0.9):
+        self.learning_rate = learning_rate
+        self.momentum = momentum
+        self.velocities = {}  # position in the parameter list -> velocity array
+
+    def __repr__(self):
+        return f"Momentum(learning_rate={self.learning_rate}, momentum={self.momentum})"
+
+    @exercise("6.3")
+    def step(self, params, grads):
+        """One momentum step for every parameter, in place (v starts as zeros, one per parameter).
+
+            v <- momentum * v - learning_rate * g
+            p <- p + v
+
+        Args:
+            params: list of float arrays, changed in place.
+            grads:  list of float arrays, grads[i] of the shape of params[i].
+        """
+        raise ExerciseTodo("6.3")
+
+
+class Adam:
+    """Adam (Kingma and Ba, 2015): momentum plus a step size adapted to each parameter.
+
+    m is a running average of the gradient, v of its square. Both start at 0, so early on they
+    are too small; dividing by (1 - beta**t) corrects that bias. The step divides by sqrt(v):
+    parameters with large, noisy gradients take smaller steps.
+    """
+
+    def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
+        self.learning_rate = learning_rate
+        self.beta1, self.beta2, self.eps = beta1, beta2, eps
+        self.t = 0  # steps taken so far
+        self.m = {}  # position in the parameter list -> running average of g
+        self.v = {}  # position in the parameter list -> running average of g**2
+
+    def __repr__(self):
+        return f"Adam(learning_rate={self.learning_rate})"
+
+    @exercise("6.4")
+    def step(self, params, grads):
+        """One Adam step for every parameter, in place (m and v start as zeros).
+
+            t <- t + 1                                  (once per step, not per parameter)
+            m <- beta1 * m + (1 - beta1) * g
+            v <- beta2 * v + (1 - beta2) * g**2
+            m_hat = m / (1 - beta1**t),   v_hat = v / (1 - beta2**t)
+            p <- p - learning_rate * m_hat / (sqrt(v_hat) + eps)
+
+        Args:
+            params: list of float arrays, changed in place.
+            grads:  list of float arrays, grads[i] of the shape of params[i].
+        """
+        raise ExerciseTodo("6.4")
+
+
+OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adam": Adam}
+
+
+def get_optimizer(optimizer, learning_rate=None):
+    """An optimizer from a name in OPTIMIZERS (or an optimizer object, returned as it is)."""
+    if not isinstance(optimizer, str):
+        return optimizer
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {optimizer!r}; expected one of {', '.join(OPTIMIZERS)}")
+    cls = OPTIMIZERS[optimizer]
+    return cls() if learning_rate is None else cls(learning_rate)
