@@ -1,7 +1,9 @@
 """Test settings: whose code the exercise tests judge, and the maintainers-only checks.
 
-    python -m pytest                      judge the reference solutions (the default, as in CI)
-    python -m pytest --mode learner       judge your own code (what `progress` reports)
+    python -m pytest                      the whole suite, on the reference solutions (as in CI)
+    python -m pytest --mode learner       only the exercise checks, on your own code (what
+                                          `progress` reports); the rest of the suite tests the
+                                          course itself and needs the reference
     python -m pytest --shipped            also check that scratchdl/ ships only stubs
                                           (on automatically when the environment has CI set)
 """
@@ -33,6 +35,7 @@ def pytest_configure(config):
     os.environ["SCRATCHDL_MODE"] = mode
     os.environ.setdefault("MPLBACKEND", "Agg")
     config.addinivalue_line("markers", "shipped: checks the course as shipped (stubs only)")
+    config.addinivalue_line("markers", "judges_exercises: runs an exercise's check on the selected code")
 
 
 def shipped_checks_on(config):
@@ -41,19 +44,24 @@ def shipped_checks_on(config):
 
 def pytest_report_header(config):
     shipped = "on" if shipped_checks_on(config) else "off (--shipped or CI=true turns it on)"
+    mode = os.environ["SCRATCHDL_MODE"]
+    scope = "the whole suite" if mode == "reference" else "only the exercise checks"
     return [
-        f"scratchdl: exercises judged in mode '{os.environ['SCRATCHDL_MODE']}' "
-        "(--mode learner judges your own code)",
+        f"scratchdl: mode '{mode}', {scope} (--mode learner judges your own exercises)",
         f"scratchdl: check that scratchdl/ ships stubs only: {shipped}",
     ]
 
 
 def pytest_collection_modifyitems(config, items):
-    # A learner who has written some exercises runs the same tests; the "shipped stubs only"
-    # tests would fail on their (correct) work, so they only run for maintainers and CI.
-    if shipped_checks_on(config):
-        return
-    deselected = [item for item in items if item.get_closest_marker("shipped")]
+    def unwanted(item):
+        # A learner's run judges their exercises only: the other tests are about the course
+        # itself (its checks, demos and notebooks) and expect the reference solutions.
+        if os.environ["SCRATCHDL_MODE"] != "reference" and not item.get_closest_marker("judges_exercises"):
+            return True
+        # The "shipped stubs only" tests would fail on a learner's (correct) work.
+        return item.get_closest_marker("shipped") and not shipped_checks_on(config)
+
+    deselected = [item for item in items if unwanted(item)]
     if deselected:
         config.hook.pytest_deselected(items=deselected)
-        items[:] = [item for item in items if not item.get_closest_marker("shipped")]
+        items[:] = [item for item in items if not unwanted(item)]

@@ -242,7 +242,9 @@ def test_every_exercise_has_a_check_with_graded_hints_and_documented_shapes():
         assert 1 <= len(CHECKS[ex.id].hints) <= 3
         assert CHECKS[ex.id].what_it_checks, f"the check of {ex.id} does not say what it checks"
         doc = inspect.getdoc(ex.learner) or ""
-        assert "Args:" in doc and "Returns:" in doc, f"{ex.id} {ex.name}: the docstring must give shapes"
+        arguments = [p for p in inspect.signature(ex.learner).parameters if p != "self"]
+        assert "Args:" in doc or not arguments, f"{ex.id} {ex.name}: the docstring must give the arguments' shapes"
+        assert "Returns:" in doc or "in place" in doc, f"{ex.id} {ex.name}: the docstring must say what it returns"
 
 
 def test_exercise_ids_are_numbered_in_order_per_chapter():

@@ -57,9 +57,9 @@ def check_for(exercise_id, hints):
 def get_check(exercise_id):
     from scratchdl.course import load_exercises
 
-    load_exercises()
-    if exercise_id not in REGISTRY:
-        known = ", ".join(REGISTRY)
+    registry = load_exercises()
+    if exercise_id not in registry:
+        known = ", ".join(registry)
         raise ValueError(f"there is no exercise {exercise_id!r}; the exercises are {known}")
     return CHECKS[exercise_id]
 

@@ -74,16 +74,19 @@ _ERROR_HINTS = (
     ("could not be broadcast", "the shapes do not line up. When you reduce over an axis (sum, "
      "max, mean) and then combine the result with the original array, pass keepdims=True so "
      "the reduced axis stays as size 1."),
+    ("mismatch in its core dimension", "the inner sizes of a matrix product must match: "
+     "(a, b) @ (b, c) gives (a, c). Check which of the two matrices needs a transpose (.T)."),
     ("truth value of an array", "`if`, `and`, `or`, `max` and `min` are Python's and see one "
      "number at a time; for arrays use numpy's elementwise np.where, np.maximum, &, |."),
 )
 
 
-def call(what, func, *args, numeric_hint="", **kwargs):
+def call(what, func, *args, numeric_hint="", error_hint="", **kwargs):
     """Call an exercise and turn any exception it raises into a CheckFailed that says where.
 
     `what` describes the call for the message, e.g. "sigmoid(z) for z = [1000.]". Overflow,
-    0/0 and the like are errors while a check runs; `numeric_hint` says what probably caused them.
+    0/0 and the like are errors while a check runs; `numeric_hint` says what probably caused
+    them. `error_hint` explains any other error better than the general hints can.
     """
     try:
         return func(*args, **kwargs)
@@ -93,15 +96,15 @@ def call(what, func, *args, numeric_hint="", **kwargs):
         hint = f"\n  Likely mistake: {numeric_hint}" if numeric_hint else ""
         raise CheckFailed(f"{what}: numpy reported '{error}'{where(error)}.{hint}") from None
     except Exception as error:
-        raise CheckFailed(describe_error(what, error)) from None
+        raise CheckFailed(describe_error(what, error, error_hint)) from None
 
 
-def describe_error(what, error):
+def describe_error(what, error, hint=""):
     """'<what> raised ValueError: ... at scratchdl/x.py line 3: `...`', with a hint if one fits."""
     message = f"{what} raised {type(error).__name__}: {error}{where(error)}"
-    for words, hint in _ERROR_HINTS:
-        if words in str(error):
-            message += f"\n  Likely mistake: {hint}"
+    hints = [hint] if hint else [h for words, h in _ERROR_HINTS if words in str(error)]
+    for hint in hints:
+        message += f"\n  Likely mistake: {hint}"
     return message
 
 
@@ -153,6 +156,10 @@ def expect_close(got, expected, what, inputs=None, mistakes=(), rtol=1e-6, atol=
     lines += [labelled(name, value) for name, value in (inputs or {}).items()]
     lines.append(labelled("expected", expected))
     lines.append(labelled("got", got_array))
+    if got_array.dtype.kind in "fc" and np.all(np.isfinite(got_array)):
+        difference = float(np.max(np.abs(got_array - expected)))
+        if difference < 1e-3:  # too small to see in the numbers above
+            lines.append(f"    largest difference: {difference:.2g}")
     if got_array.dtype.kind in "fc" and not np.all(np.isfinite(got_array)):
         lines.append("  The result contains nan or inf: something overflowed or divided by zero.")
     for mistake in mistakes:

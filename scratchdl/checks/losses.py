@@ -1,1 +1,277 @@
-"""Checks for scratchdl/losses.py (being written)."""
+"""Checks for scratchdl/losses.py (chapter 4): each loss's value and its gradient.
+
+Expected values come from Python's `math` module, one example at a time. Batches of different
+sizes catch a forgotten average; extreme inputs catch log(0) and overflow (numpy reporting
+them is an error while checks run).
+"""
+
+import math
+
+import numpy as np
+
+from scratchdl.checks import check_for
+from scratchdl.checks.expect import Mistake, call, expect, expect_array, expect_close
+from scratchdl.losses import BinaryCrossEntropy, MeanSquaredError, SoftmaxCrossEntropy
+
+
+def _scalar(value, what):
+    expect(np.ndim(value) == 0 and not isinstance(value, (str, bytes)),
+           f"{what} should return one number; it returned {type(value).__name__} with shape {np.shape(value)}. "
+           "Average over the batch to get a single value.")
+    return float(value)
+
+
+def _expect_value(got, expected, what, mistakes=()):
+    """A loss value: one number, close to expected; otherwise name the mistake if it is known."""
+    got = _scalar(got, what)
+    if math.isclose(got, expected, rel_tol=1e-6, abs_tol=1e-9):
+        return
+    lines = [f"{what} returned {got:.6g}; expected {expected:.6g}."]
+    for value, explanation in mistakes:
+        if math.isclose(got, value, rel_tol=1e-4, abs_tol=1e-9):
+            lines.append(f"  Likely mistake: {explanation}")
+            break
+    expect(False, "\n".join(lines))
+
+
+def _expect_fresh(loss, first, second, what):
+    """backward must use the latest forward's batch (of a different size)."""
+    (y_pred, y), (y_pred2, y2) = first, second
+    call(f"{what}: forward", loss.forward, y_pred, y)
+    call(f"{what}: a second forward on another batch", loss.forward, y_pred2, y2)
+    grad = call(f"{what}: backward", loss.backward)
+    expect(np.shape(grad) == y_pred2.shape,
+           f"after a forward on a batch of shape {y_pred2.shape}, backward returned shape "
+           f"{np.shape(grad)}: it must use what the latest forward kept.")
+
+
+# --- mean squared error --------------------------------------------------------------------
+
+Y_PRED = np.array([[0.5, -1.0], [2.0, 0.0], [1.5, 3.0]])
+Y_TRUE = np.array([[1.0, -1.0], [0.0, 0.5], [1.0, 1.0]])
+
+
+def _mse(y_pred, y):
+    diffs = [(a - b) ** 2 for a, b in zip(y_pred.ravel(), y.ravel())]
+    return sum(diffs) / len(diffs)
+
+
+@check_for(
+    "4.1",
+    hints=(
+        "Square the differences, then average over every element (all rows and all columns). "
+        "Keep the difference for backward.",
+        "self.diff = y_pred - y; return float(np.mean(self.diff ** 2))",
+    ),
+)
+def check_mse_forward():
+    """the mean of (y_pred - y)**2 over every element, as one number
+    0 for a perfect prediction"""
+    loss = MeanSquaredError()
+    what = "MeanSquaredError.forward(y_pred, y) for a (3, 2) batch"
+    got = call(what, loss.forward, Y_PRED.copy(), Y_TRUE.copy())
+    squares = (Y_PRED - Y_TRUE) ** 2
+    _expect_value(got, _mse(Y_PRED, Y_TRUE), what, mistakes=[
+        (squares.sum(), "you summed the squares; average them (divide by the number of elements)."),
+        (squares.sum() / len(Y_PRED), "you divided by the number of rows n; the mean is over every "
+         "element, N = y_pred.size."),
+        (math.sqrt(squares.mean()), "that is the root of the mean squared error; drop the square root."),
+        (np.abs(Y_PRED - Y_TRUE).mean(), "that is the mean absolute error; square the differences."),
+        ((Y_PRED - Y_TRUE).mean() ** 2, "square each difference first, then average."),
+    ])
+    perfect = call("MeanSquaredError.forward(y, y)", loss.forward, Y_TRUE.copy(), Y_TRUE.copy())
+    _expect_value(perfect, 0.0, "MeanSquaredError.forward(y, y) (a perfect prediction)")
+
+
+@check_for(
+    "4.2",
+    hints=(
+        "Differentiate (1/N) * sum((y_pred - y)**2) with respect to one element of y_pred: only one "
+        "term of the sum contains it.",
+        "return 2 * self.diff / self.diff.size",
+    ),
+)
+def check_mse_backward():
+    """2 * (y_pred - y) / N, the shape of y_pred
+    uses the batch of the latest forward"""
+    loss = MeanSquaredError()
+    call("MeanSquaredError.forward", loss.forward, Y_PRED.copy(), Y_TRUE.copy())
+    what = "MeanSquaredError.backward() after a forward on a (3, 2) batch"
+    got = call(what, loss.backward)
+    expect_array(got, what)
+    diff, N = Y_PRED - Y_TRUE, Y_PRED.size
+    expect_close(got, 2 * diff / N, what, mistakes=[
+        Mistake(diff / N, "the derivative of (y_pred - y)**2 is 2 * (y_pred - y): the factor 2 is missing."),
+        Mistake(-2 * diff / N, "wrong sign: the gradient is 2 * (y_pred - y) / N, pointing towards larger loss."),
+        Mistake(2 * diff, "you forgot the 1 / N from the mean."),
+        Mistake(2 * diff / len(Y_PRED), "divide by N = y_pred.size, the number of elements averaged, not by n rows."),
+    ])
+    _expect_fresh(loss, (Y_PRED, Y_TRUE), (Y_PRED[:2], Y_TRUE[:2]), "MeanSquaredError")
+
+
+# --- binary cross-entropy ------------------------------------------------------------------
+
+EPS = BinaryCrossEntropy.EPS
+P = np.array([[0.9], [0.2], [0.6], [0.5]])
+Y = np.array([[1.0], [0.0], [0.0], [1.0]])
+# Perfectly confident answers, right and wrong: log(0) unless p is clipped.
+P_EDGE = np.array([[1.0], [0.0], [0.0], [1.0]])
+Y_EDGE = np.array([[1.0], [0.0], [1.0], [0.0]])
+
+
+def _bce(p, y):
+    terms = []
+    for pi, yi in zip(p.ravel(), y.ravel()):
+        pc = min(max(pi, EPS), 1 - EPS)
+        terms.append(-(yi * math.log(pc) + (1 - yi) * math.log(1 - pc)))
+    return sum(terms) / len(terms)
+
+
+@check_for(
+    "4.3",
+    hints=(
+        "Clip p into [self.EPS, 1 - self.EPS] first (np.clip), so that log never sees 0. Then "
+        "average -(y log p + (1 - y) log(1 - p)) over the batch.",
+        "self.p = np.clip(p, self.EPS, 1 - self.EPS); self.y = y; "
+        "return float(-np.mean(y * np.log(self.p) + (1 - y) * np.log(1 - self.p)))",
+    ),
+)
+def check_bce_forward():
+    """-mean(y log p + (1 - y) log(1 - p)) over the batch, as one number
+    finite for p = 0 and p = 1 (p is clipped to [EPS, 1 - EPS])"""
+    loss = BinaryCrossEntropy()
+    what = "BinaryCrossEntropy.forward(p, y) for 4 examples"
+    got = call(what, loss.forward, P.copy(), Y.copy())
+    terms = -(Y * np.log(P) + (1 - Y) * np.log(1 - P))
+    _expect_value(got, _bce(P, Y), what, mistakes=[
+        (terms.sum(), "you summed over the batch; average instead."),
+        (-terms.mean(), "the minus sign is missing: log p is negative, and the loss must be positive."),
+        (float(-(Y * np.log(1 - P) + (1 - Y) * np.log(P)).mean()), "y and 1 - y are swapped: y multiplies log p."),
+        (float(terms.mean() / math.log(10)), "use the natural logarithm np.log, not np.log10."),
+    ])
+    what = "BinaryCrossEntropy.forward(p, y) with p exactly 0 or 1"
+    got = call(what, loss.forward, P_EDGE.copy(), Y_EDGE.copy(),
+               numeric_hint="log(0) is -inf (and 0 * log(0) is nan). Clip p to [self.EPS, 1 - self.EPS] "
+               "with np.clip before taking logs.")
+    _expect_value(got, _bce(P_EDGE, Y_EDGE), what)
+
+
+@check_for(
+    "4.4",
+    hints=(
+        "Differentiate -(y log p + (1 - y) log(1 - p)) with respect to p, at the clipped p, and "
+        "remember the 1 / n of the average.",
+        "return (self.p - self.y) / (self.p * (1 - self.p)) / len(self.y)",
+    ),
+)
+def check_bce_backward():
+    """(p - y) / (p (1 - p)) / n at the clipped p, shape (n, 1)
+    finite for p = 0 and p = 1; uses the batch of the latest forward"""
+    loss = BinaryCrossEntropy()
+    call("BinaryCrossEntropy.forward", loss.forward, P.copy(), Y.copy())
+    what = "BinaryCrossEntropy.backward() after a forward on 4 examples"
+    got = call(what, loss.backward)
+    expect_array(got, what)
+    n = len(P)
+    right = (P - Y) / (P * (1 - P)) / n
+    expect_close(got, right, what, mistakes=[
+        Mistake((P - Y) / n, "(p - y) / n is the gradient with respect to the sigmoid's input z; "
+                "this loss's input is p itself: divide by p * (1 - p)."),
+        Mistake(-right, "wrong sign: the gradient is (p - y) / (p (1 - p)) / n."),
+        Mistake(right * n, "you forgot the 1 / n from the average over the batch."),
+    ])
+    call("BinaryCrossEntropy.forward with p = 0 and 1", loss.forward, P_EDGE.copy(), Y_EDGE.copy())
+    got = call("BinaryCrossEntropy.backward() after p = 0 and 1", loss.backward,
+               numeric_hint="use the clipped p kept by forward: p * (1 - p) is 0 at p = 0 or 1.")
+    pc = np.clip(P_EDGE, EPS, 1 - EPS)
+    expect_close(got, (pc - Y_EDGE) / (pc * (1 - pc)) / len(P_EDGE),
+                 "BinaryCrossEntropy.backward() after p = 0 and 1", rtol=1e-5)
+    _expect_fresh(loss, (P, Y), (P[:3], Y[:3]), "BinaryCrossEntropy")
+
+
+# --- softmax cross-entropy -----------------------------------------------------------------
+
+LOGITS = np.array([[2.0, 1.0, 0.1, -1.0], [0.5, 0.5, 3.0, 0.0], [-2.0, 4.0, 1.0, 1.0]])
+LABELS = np.array([0, 2, 3])
+EXTREME = np.array([[1000.0, 0.0, -1000.0], [0.0, -1000.0, 1000.0]])  # exp overflows, softmax hits 0
+EXTREME_LABELS = np.array([1, 1])
+
+
+def _log_softmax(row):
+    top = max(row)
+    log_total = top + math.log(sum(math.exp(v - top) for v in row))
+    return [v - log_total for v in row]
+
+
+def _softmax_ce(logits, labels):
+    return sum(-_log_softmax(list(row))[c] for row, c in zip(logits, labels)) / len(labels)
+
+
+def _softmax(logits):
+    return np.exp(np.array([_log_softmax(list(row)) for row in logits]))
+
+
+@check_for(
+    "4.5",
+    hints=(
+        "Shift each row by its maximum, then log_probs = shifted - log(sum(exp(shifted))) along the "
+        "row. Pick each example's log-probability of its own label with "
+        "log_probs[np.arange(n), y], and average their negatives.",
+        "shifted = logits - logits.max(axis=1, keepdims=True); "
+        "log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True)); "
+        "self.probs = np.exp(log_probs); self.y = y; return float(-log_probs[np.arange(len(y)), y].mean())",
+    ),
+)
+def check_softmax_ce_forward():
+    """the mean over the batch of logsumexp(z) - z[label], as one number
+    finite and exact for logits of ±1000 (no overflow, no log of 0)"""
+    loss = SoftmaxCrossEntropy()
+    what = "SoftmaxCrossEntropy.forward(logits, y) for 3 examples of 4 classes"
+    got = call(what, loss.forward, LOGITS.copy(), LABELS.copy())
+    log_p = np.array([_log_softmax(list(row)) for row in LOGITS])
+    picked = log_p[np.arange(3), LABELS]
+    _expect_value(got, _softmax_ce(LOGITS, LABELS), what, mistakes=[
+        (-picked.sum(), "you summed over the batch; average instead."),
+        (picked.mean(), "the minus sign is missing: the loss is -log p(label), which is positive."),
+        (-log_p[:, LABELS].mean(), "log_probs[:, y] picks every label for every row; pick one per "
+         "row with log_probs[np.arange(n), y]."),
+        (-log_p.max(axis=1).mean(), "you used the largest log-probability of each row; use the one "
+         "of the row's own label."),
+    ])
+    what = "SoftmaxCrossEntropy.forward(logits, y) for logits of ±1000"
+    got = call(what, loss.forward, EXTREME.copy(), EXTREME_LABELS.copy(),
+               numeric_hint="exp(1000) overflows, and log(softmax) hits log(0) when a probability "
+               "rounds to 0. Subtract each row's maximum, and compute log-probabilities as "
+               "shifted - log(sum(exp(shifted))) instead of taking the log of softmax.")
+    _expect_value(got, _softmax_ce(EXTREME, EXTREME_LABELS), what)
+
+
+@check_for(
+    "4.6",
+    hints=(
+        "The gradient with respect to the logits is the predicted probabilities minus 1 at each "
+        "row's true label, divided by n. Work on a copy of the probabilities kept by forward.",
+        "grad = self.probs.copy(); grad[np.arange(len(self.y)), self.y] -= 1; return grad / len(self.y)",
+    ),
+)
+def check_softmax_ce_backward():
+    """(softmax(logits) - one_hot(y)) / n, shape (n, k)
+    the same answer when called twice (forward's probabilities left intact); the latest batch"""
+    loss = SoftmaxCrossEntropy()
+    call("SoftmaxCrossEntropy.forward", loss.forward, LOGITS.copy(), LABELS.copy())
+    what = "SoftmaxCrossEntropy.backward() after a forward on 3 examples of 4 classes"
+    got = call(what, loss.backward)
+    expect_array(got, what)
+    probs, one_hot, n = _softmax(LOGITS), np.eye(4)[LABELS], len(LABELS)
+    right = (probs - one_hot) / n
+    expect_close(got, right, what, mistakes=[
+        Mistake(probs - one_hot, "you forgot to divide by n: the loss is an average over the batch."),
+        Mistake(-right, "wrong sign: it is (softmax(logits) - one_hot(y)) / n."),
+        Mistake(probs / n, "subtract 1 at each row's true label: (softmax - one_hot(y)) / n."),
+    ])
+    again = call(f"{what}, called a second time", loss.backward)
+    expect(np.shape(again) == right.shape and np.allclose(again, right),
+           "a second call of backward gave a different answer: the first call changed the "
+           "probabilities that forward kept (grad = self.probs, then grad[...] -= 1 writes into "
+           "them). Work on a copy: grad = self.probs.copy().")
+    _expect_fresh(loss, (LOGITS, LABELS), (LOGITS[:2], LABELS[:2]), "SoftmaxCrossEntropy")

@@ -1,0 +1,146 @@
+"""Chapter 3, the forward pass: checks pass on correct code and name typical mistakes; the
+public API refuses bad input with what was expected."""
+
+import numpy as np
+import pytest
+
+from judging import assert_caught
+from scratchdl.layers import Activation, Dense
+from scratchdl.network import Network
+
+
+
+def forward_without_keeping_x(self, x):
+    return x @ self.params["W"] + self.params["b"]
+
+
+def forward_without_bias(self, x):
+    self.x = x
+    return x @ self.params["W"]
+
+
+def forward_transposed(self, x):
+    self.x = x
+    return self.params["W"].T @ x.T
+
+
+def forward_with_w_transposed(self, x):
+    self.x = x
+    return x @ self.params["W"].T + self.params["b"]
+
+
+def net_forward_not_passing_on(self, x):
+    for layer in self.layers:
+        layer(x)
+    return x
+
+
+def net_forward_reversed(self, x):
+    for layer in reversed(self.layers):
+        x = layer(x)
+    return x
+
+
+def net_forward_first_layer_only(self, x):
+    return self.layers[0](x)
+
+
+def net_forward_returning_none(self, x):
+    for layer in self.layers:
+        x = layer(x)
+
+
+MISTAKES = [
+    ("3.1", forward_without_bias, r"forgot to add the bias"),
+    ("3.1", forward_transposed, r"\(fan_out, n\)"),
+    ("3.1", forward_with_w_transposed, r"inner sizes of a matrix product must match"),
+    ("3.1", forward_without_keeping_x, r"did not keep its input in self\.x"),
+    ("3.2", net_forward_not_passing_on, r"not the output of layer 0.*x = layer\(x\)"),
+    ("3.2", net_forward_reversed, r"called the layers as \[2\]; it must call each layer once, in order"),
+    ("3.2", net_forward_first_layer_only, r"called only layers \[0\]"),
+    ("3.2", net_forward_returning_none, r"returned None"),
+]
+
+
+@pytest.mark.parametrize("exercise_id, wrong, pattern", MISTAKES, ids=[f"{m[0]}:{m[1].__name__}" for m in MISTAKES])
+def test_check_names_the_mistake(exercise_id, wrong, pattern):
+    assert_caught(exercise_id, wrong, pattern)
+
+
+def test_dense_refuses_input_of_the_wrong_width_before_changing_anything():
+    layer = Dense(3, 4, np.random.default_rng(0))
+    with pytest.raises(ValueError, match=r"Dense\(3 → 4\) expects input of shape \(n, 3\); got shape \(5, 2\)"):
+        layer(np.zeros((5, 2)))
+    assert layer.x is None
+    with pytest.raises(ValueError, match=r"expects input of shape \(n, 3\); got shape \(3,\)"):
+        layer(np.zeros(3))
+    with pytest.raises(TypeError, match=r"expects a numpy array; got list"):
+        layer([[1.0, 2.0, 3.0]])
+
+
+ARCHITECTURE = [
+    {"input_dim": 2, "output_dim": 4, "activation": "relu"},
+    {"input_dim": 4, "output_dim": 3, "activation": "tanh"},
+    {"input_dim": 3, "output_dim": 2, "activation": "softmax"},
+]
+
+
+def test_a_list_of_dicts_and_layer_objects_give_the_same_network():
+    from_dicts = Network.from_architecture(ARCHITECTURE, np.random.default_rng(7))
+    rng = np.random.default_rng(7)
+    from_layers = Network([
+        Dense(2, 4, rng, init="he_normal"), Activation("relu"),
+        Dense(4, 3, rng, init="xavier_normal"), Activation("tanh"),
+        Dense(3, 2, rng, init="xavier_normal"),
+    ], loss="softmax_cross_entropy")
+    assert [repr(layer) for layer in from_dicts.layers] == [repr(layer) for layer in from_layers.layers]
+    for a, b in zip(from_dicts.parameters(), from_layers.parameters()):
+        assert np.array_equal(a, b)
+    x = np.random.default_rng(1).normal(size=(6, 2))
+    assert np.array_equal(from_dicts.forward(x), from_layers.forward(x))
+    assert type(from_dicts.loss) is type(from_layers.loss)
+
+
+@pytest.mark.parametrize(
+    "architecture, message",
+    [
+        ([{"input_dim": 2, "output_dim": 4, "activation": "relu"}, {"input_dim": 5, "output_dim": 1, "activation": "sigmoid"}],
+         r"layer 1: input_dim is 5, but layer 0 outputs 4 features"),
+        ([{"input_dim": 2, "output_dim": 4, "activation": "swish"}], r"layer 0: unknown activation 'swish'; expected one of sigmoid"),
+        ([{"input_dim": 2, "output_dim": 4}], r"layer 0: missing keys \['activation'\]"),
+        ([{"input_dim": 2, "output_dim": 4, "activation": "relu", "units": 3}], r"unknown keys \['units'\]"),
+        ([{"input_dim": 2, "output_dim": 4, "activation": "softmax"}, {"input_dim": 4, "output_dim": 1, "activation": "sigmoid"}],
+         r"'softmax' can only be the last layer's activation"),
+        ([], r"the architecture is empty"),
+        ([(2, 4, "relu")], r"layer 0: expected a dict like"),
+    ],
+)
+def test_a_bad_architecture_is_refused_with_what_was_expected(architecture, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        Network.from_architecture(architecture, np.random.default_rng(0))
+
+
+def test_the_loss_follows_the_last_activation():
+    rng = np.random.default_rng(0)
+    last = lambda activation: [{"input_dim": 2, "output_dim": 1, "activation": activation}]  # noqa: E731
+    assert type(Network.from_architecture(last("sigmoid"), rng).loss).__name__ == "BinaryCrossEntropy"
+    assert type(Network.from_architecture(last("linear"), rng).loss).__name__ == "MeanSquaredError"
+    assert type(Network.from_architecture(last("softmax"), rng).loss).__name__ == "SoftmaxCrossEntropy"
+
+
+def test_save_and_load_round_trip_without_pickle(tmp_path):
+    net = Network.from_architecture(ARCHITECTURE, np.random.default_rng(3))
+    path = tmp_path / "weights.npz"
+    net.save(path)
+    other = Network.from_architecture(ARCHITECTURE, np.random.default_rng(4))
+    references = other.parameters()
+    other.load(path)
+    x = np.random.default_rng(5).normal(size=(4, 2))
+    assert np.array_equal(other.forward(x), net.forward(x))
+    assert all(a is b for a, b in zip(references, other.parameters())), "loaded in place"
+    with np.load(path, allow_pickle=False) as saved:
+        assert sorted(saved.files) == sorted(name.replace(" ", "_") for name, _ in net.named_parameters())
+    smaller = Network.from_architecture(ARCHITECTURE[:1] + [{"input_dim": 4, "output_dim": 2, "activation": "softmax"}],
+                                        np.random.default_rng(0))
+    with pytest.raises(ValueError, match=r"holds parameters .* this network has"):
+        smaller.load(path)

@@ -1,0 +1,180 @@
+"""Chapter 4, losses: checks pass on correct code and name typical mistakes; bad targets are refused."""
+
+import numpy as np
+import pytest
+
+from judging import assert_caught
+from scratchdl.losses import BinaryCrossEntropy, MeanSquaredError, SoftmaxCrossEntropy, get_loss
+
+
+
+def keep(self, **values):
+    self.__dict__.update(values)
+
+
+# --- MSE
+def mse_sum(self, y_pred, y):
+    keep(self, diff=y_pred - y)
+    return float(np.sum((y_pred - y) ** 2))
+
+
+def mse_rows(self, y_pred, y):
+    keep(self, diff=y_pred - y)
+    return float(np.sum((y_pred - y) ** 2) / len(y))
+
+
+def mse_root(self, y_pred, y):
+    keep(self, diff=y_pred - y)
+    return float(np.sqrt(np.mean((y_pred - y) ** 2)))
+
+
+def mse_grad_without_two(self):
+    return self.diff / self.diff.size
+
+
+def mse_grad_wrong_sign(self):
+    return -2 * self.diff / self.diff.size
+
+
+def mse_grad_not_averaged(self):
+    return 2 * self.diff
+
+
+# --- BCE
+def bce_unclipped(self, p, y):
+    keep(self, p=p, y=y)
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
+def bce_summed(self, p, y):
+    p = np.clip(p, self.EPS, 1 - self.EPS)
+    keep(self, p=p, y=y)
+    return float(-np.sum(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
+def bce_no_minus(self, p, y):
+    p = np.clip(p, self.EPS, 1 - self.EPS)
+    keep(self, p=p, y=y)
+    return float(np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
+def bce_grad_wrt_logits(self):
+    return (self.p - self.y) / len(self.y)
+
+
+def bce_grad_unclipped(self):
+    return (self.raw - self.y) / (self.raw * (1 - self.raw)) / len(self.y)
+
+
+def bce_forward_keeping_raw(self, p, y):
+    keep(self, raw=p, p=np.clip(p, self.EPS, 1 - self.EPS), y=y)
+    return float(-np.mean(y * np.log(self.p) + (1 - y) * np.log(1 - self.p)))
+
+
+# --- softmax cross-entropy
+def sce_textbook(self, logits, y):
+    probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    keep(self, probs=probs, y=y)
+    return float(-np.log(probs[np.arange(len(y)), y]).mean())
+
+
+def sce_log_of_softmax(self, logits, y):
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    probs = e / e.sum(axis=1, keepdims=True)
+    keep(self, probs=probs, y=y)
+    return float(-np.log(probs[np.arange(len(y)), y]).mean())
+
+
+def _log_probs(logits):
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def sce_summed(self, logits, y):
+    lp = _log_probs(logits)
+    keep(self, probs=np.exp(lp), y=y)
+    return float(-lp[np.arange(len(y)), y].sum())
+
+
+def sce_every_label(self, logits, y):
+    lp = _log_probs(logits)
+    keep(self, probs=np.exp(lp), y=y)
+    return float(-lp[:, y].mean())
+
+
+def sce_grad_not_averaged(self):
+    g = self.probs.copy()
+    g[np.arange(len(self.y)), self.y] -= 1
+    return g
+
+
+def sce_grad_in_place(self):
+    g = self.probs
+    g[np.arange(len(self.y)), self.y] -= 1
+    return g / len(self.y)
+
+
+def sce_grad_wrong_sign(self):
+    g = self.probs.copy()
+    g[np.arange(len(self.y)), self.y] -= 1
+    return -g / len(self.y)
+
+
+MISTAKES = [
+    ("4.1", mse_sum, r"you summed the squares"),
+    ("4.1", mse_rows, r"divided by the number of rows n"),
+    ("4.1", mse_root, r"drop the square root"),
+    ("4.2", mse_grad_without_two, r"factor 2 is missing"),
+    ("4.2", mse_grad_wrong_sign, r"wrong sign"),
+    ("4.2", mse_grad_not_averaged, r"forgot the 1 / N"),
+    ("4.3", bce_unclipped, r"log\(0\) is -inf.*np\.clip"),
+    ("4.3", bce_summed, r"you summed over the batch"),
+    ("4.3", bce_no_minus, r"minus sign is missing"),
+    ("4.4", bce_grad_wrt_logits, r"gradient with respect to the sigmoid's input z"),
+    ("4.5", sce_textbook, r"exp\(1000\) overflows"),
+    ("4.5", sce_log_of_softmax, r"divide by zero encountered in log.*instead of taking the log of softmax"),
+    ("4.5", sce_summed, r"summed over the batch"),
+    ("4.5", sce_every_label, r"np\.arange\(n\), y\]"),
+    ("4.6", sce_grad_not_averaged, r"forgot to divide by n"),
+    ("4.6", sce_grad_in_place, r"second call of backward gave a different answer"),
+    ("4.6", sce_grad_wrong_sign, r"wrong sign"),
+]
+
+
+@pytest.mark.parametrize("exercise_id, wrong, pattern", MISTAKES, ids=[f"{m[0]}:{m[1].__name__}" for m in MISTAKES])
+def test_check_names_the_mistake(exercise_id, wrong, pattern):
+    assert_caught(exercise_id, wrong, pattern)
+
+
+def test_backward_from_unclipped_probabilities_is_caught():
+    from scratchdl.exercises import substitute
+
+    with substitute("4.3", bce_forward_keeping_raw):
+        assert_caught("4.4", bce_grad_unclipped, r"divide by zero.*use the clipped p")
+
+
+@pytest.mark.parametrize(
+    "loss, y_pred, y, message",
+    [
+        (SoftmaxCrossEntropy(), np.zeros((3, 4)), np.array([0, 1, 4]), r"class labels must be in 0\.\.3 for 4 logits; got values from 0 to 4"),
+        (SoftmaxCrossEntropy(), np.zeros((3, 4)), np.array([0, -1, 2]), r"must be in 0\.\.3"),
+        (SoftmaxCrossEntropy(), np.zeros((3, 4)), np.eye(4)[[0, 1, 2]], r"expected 3 integer class labels, shape \(3,\); got shape \(3, 4\) \(one-hot rows\? pass y\.argmax\(axis=1\)\)"),
+        (SoftmaxCrossEntropy(), np.zeros((3, 4)), np.array([0, 1]), r"expected 3 integer class labels"),
+        (SoftmaxCrossEntropy(), np.zeros((3, 4)), np.array([0.5, 1, 2]), r"class labels must be integers"),
+        (BinaryCrossEntropy(), np.full((3, 1), 0.5), np.array([0, 1, 2]), r"labels must be 0 or 1"),
+        (BinaryCrossEntropy(), np.full((3, 1), 0.5), np.zeros((2, 1)), r"labels of shape \(2, 1\) do not match probabilities of shape \(3, 1\)"),
+        (MeanSquaredError(), np.zeros((3, 2)), np.zeros((3, 3)), r"targets of shape \(3, 3\) do not match predictions of shape \(3, 2\)"),
+    ],
+)
+def test_bad_targets_are_refused_with_what_was_expected(loss, y_pred, y, message):
+    with pytest.raises(ValueError, match=message):
+        loss(y_pred, y)
+    assert not hasattr(loss, "y") and not hasattr(loss, "diff"), "nothing was stored"
+
+
+def test_targets_in_a_convenient_form_are_accepted():
+    assert BinaryCrossEntropy().check_targets(np.full((3, 1), 0.5), [0, 1, 1]).shape == (3, 1)
+    assert MeanSquaredError().check_targets(np.zeros((3, 1)), np.zeros(3)).shape == (3, 1)
+    assert SoftmaxCrossEntropy().check_targets(np.zeros((2, 3)), np.array([0.0, 2.0])).dtype.kind == "i"
+    with pytest.raises(ValueError, match=r"unknown loss 'hinge'; expected one of mse"):
+        get_loss("hinge")
