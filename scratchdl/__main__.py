@@ -1,4 +1,4 @@
-"""Command line: python -m scratchdl progress | check ID | hint ID | solution ID."""
+"""Command line: python -m scratchdl progress | check ID | hint ID | solution ID | mnist fetch|status."""
 
 import argparse
 import sys
@@ -22,6 +22,9 @@ def main(argv=None):
     h.add_argument("--level", type=int, help="a particular hint (1 = the nudge)")
     s = commands.add_parser("solution", help="the reference body of one exercise")
     s.add_argument("exercise")
+    m = commands.add_parser("mnist", help="fetch MNIST ahead of time, or see where it is")
+    m.add_argument("action", choices=["fetch", "status"])
+    m.add_argument("--from", dest="source", metavar="DIR", help="copy the four files from this folder instead of downloading")
     args = parser.parse_args(argv)
     try:
         return run(args)
@@ -44,6 +47,25 @@ def run(args):
         hint(args.exercise, args.level)
     elif args.command == "solution":
         show_solution(args.exercise)
+    elif args.command == "mnist":
+        return mnist_command(args)
+    return 0
+
+
+def mnist_command(args):
+    from scratchdl import mnist
+
+    try:
+        if args.action == "fetch" and args.source:
+            folder = mnist.import_from(args.source)
+        elif args.action == "fetch":
+            folder = mnist.find_mnist()
+        else:
+            folder = mnist.find_mnist(mirrors=())  # status: look, but never download
+    except mnist.MNISTUnavailable as problem:
+        print(f"✗ {problem}", file=sys.stderr)
+        return 1
+    print(f"✓ MNIST is in {folder}: all four files present and verified (SHA-256).")
     return 0
 
 

@@ -12,7 +12,7 @@ import os
 
 import pytest
 
-from scratchdl.exercises import MODES
+from scratchdl.exercises import COURSE_DIR, MODES
 
 
 def pytest_addoption(parser):
@@ -34,6 +34,10 @@ def pytest_configure(config):
     # The environment reaches this process and the notebook kernels that nbval starts.
     os.environ["SCRATCHDL_MODE"] = mode
     os.environ.setdefault("MPLBACKEND", "Agg")
+    # MNIST: the verified copy beside the course (as in CI), unless a folder is named already.
+    shared = COURSE_DIR.parent / "shared" / "data" / "mnist"
+    if "SCRATCHDL_DATA" not in os.environ and shared.is_dir():
+        os.environ["SCRATCHDL_DATA"] = str(shared)
     config.addinivalue_line("markers", "shipped: checks the course as shipped (stubs only)")
     config.addinivalue_line("markers", "judges_exercises: runs an exercise's check on the selected code")
 
