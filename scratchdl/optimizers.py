@@ -99,7 +99,30 @@ class Adam:
         raise ExerciseTodo("6.4")
 
 
-OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adam": Adam}
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov and Hutter, 2019).
+
+    Before each Adam step every parameter shrinks a little, p <- p - learning_rate *
+    weight_decay * p, which pulls weights the data does not need back towards 0: a simple way
+    to curb overfitting. (Adding weight_decay * p to the gradient instead would let Adam's
+    per-parameter scaling undo most of the effect.)
+    """
+
+    def __init__(self, learning_rate=0.001, weight_decay=0.01, **adam_options):
+        super().__init__(learning_rate, **adam_options)
+        self.weight_decay = weight_decay
+
+    def __repr__(self):
+        return f"AdamW(learning_rate={self.learning_rate}, weight_decay={self.weight_decay})"
+
+    def step(self, params, grads):
+        shrink = self.learning_rate * self.weight_decay
+        for p in params:
+            p -= shrink * p
+        super().step(params, grads)  # your Adam (exercise 6.4)
+
+
+OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adam": Adam, "adamw": AdamW}
 
 
 def get_optimizer(optimizer, learning_rate=None):

@@ -115,8 +115,32 @@ class ProgressBar(Callback):
         self.stream.flush()
 
 
+class CosineSchedule(Callback):
+    """Lower the learning rate along half a cosine, from its starting value to 0, batch by batch.
+
+        learning_rate(k) = start * (1 + cos(pi * k / total)) / 2   after k of `total` batches
+
+    Large steps early, when the weights are far from good ones; small steps at the end, to
+    settle. The starting value is restored when training ends.
+    """
+
+    def __init__(self, optimizer):
+        self.optimizer = optimizer
+
+    def on_train_begin(self, model, epochs, n_batches):
+        self.start = self.optimizer.learning_rate
+        self.total, self.done = epochs * n_batches, 0
+
+    def on_batch_end(self, epoch, batch, loss):
+        self.done += 1
+        self.optimizer.learning_rate = self.start * (1 + np.cos(np.pi * self.done / self.total)) / 2
+
+    def on_train_end(self, history):
+        self.optimizer.learning_rate = self.start
+
+
 def fit(model, X, y, epochs=10, batch_size=32, optimizer=None, validation_data=None,
-        shuffle=True, rng=None, verbose=1, callbacks=()):
+        shuffle=True, rng=None, verbose=1, callbacks=(), schedule=None):
     """Train `model` on (X, y) with minibatches; return the history.
 
     Args:
@@ -129,6 +153,7 @@ def fit(model, X, y, epochs=10, batch_size=32, optimizer=None, validation_data=N
         rng:             numpy.random.Generator or a seed, for the shuffling.
         verbose:         1 shows a progress bar for fits longer than a second; 0 shows nothing.
         callbacks:       objects with Callback's methods, told about every batch and epoch.
+        schedule:        None (a constant learning rate) or "cosine" (see CosineSchedule).
 
     Returns:
         dict of lists, one entry per epoch: "loss" (the mean over the epoch's batches) and, for
@@ -150,7 +175,9 @@ def fit(model, X, y, epochs=10, batch_size=32, optimizer=None, validation_data=N
         history["val_loss"] = []
         if classifier:
             history["val_accuracy"] = []
-    callbacks = list(callbacks) + ([ProgressBar()] if verbose else [])
+    if schedule not in (None, "cosine"):
+        raise ValueError(f"schedule must be None or 'cosine'; got {schedule!r}")
+    callbacks = ([CosineSchedule(optimizer)] if schedule else []) + list(callbacks) + ([ProgressBar()] if verbose else [])
     n_batches = -(-len(X) // batch_size)
     for callback in callbacks:
         callback.on_train_begin(model, epochs, n_batches)

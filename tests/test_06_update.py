@@ -256,3 +256,37 @@ def test_optimizers_by_name():
     assert get_optimizer("adam", 0.01).learning_rate == 0.01
     with pytest.raises(ValueError, match=r"unknown optimizer 'rmsprop'; expected one of sgd, momentum, adam"):
         get_optimizer("rmsprop")
+
+
+def test_the_cosine_schedule_falls_from_the_start_to_zero_and_is_restored(moons):
+    X_train, _, y_train, _ = moons
+    optimizer = Adam(0.01)
+    rates = []
+
+    class Watch(Callback):
+        def on_batch_end(self, epoch, batch, loss):
+            rates.append(optimizer.learning_rate)
+
+    moons_model().fit(X_train, y_train, epochs=4, batch_size=50, optimizer=optimizer, verbose=0,
+                      schedule="cosine", callbacks=[Watch()])
+    total = len(rates)
+    assert total == 4 * 3
+    expected = [0.01 * (1 + np.cos(np.pi * k / total)) / 2 for k in range(1, total + 1)]
+    assert np.allclose(rates, expected) and rates[-1] == pytest.approx(0.0, abs=1e-12)
+    assert optimizer.learning_rate == 0.01
+    with pytest.raises(ValueError, match=r"schedule must be None or 'cosine'; got 'step'"):
+        moons_model().fit(X_train, y_train, epochs=1, verbose=0, schedule="step")
+
+
+def test_adamw_shrinks_weights_before_each_adam_step():
+    from scratchdl.optimizers import AdamW
+
+    p, g = np.array([2.0, -4.0]), np.array([0.0, 0.0])  # no gradient: only the decay acts
+    AdamW(learning_rate=0.1, weight_decay=0.5).step([p], [g])
+    assert np.allclose(p, [2.0 * 0.95, -4.0 * 0.95])
+    p2, q2 = np.array([1.0, 1.0]), np.array([1.0, 1.0])
+    adam, adamw = Adam(0.1), AdamW(0.1, weight_decay=0.0)
+    g = np.array([0.3, -0.2])
+    adam.step([p2], [g])
+    adamw.step([q2], [g])
+    assert np.array_equal(p2, q2), "with no decay AdamW is Adam"
