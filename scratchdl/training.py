@@ -215,8 +215,8 @@ def fit(model, X, y, epochs=10, batch_size=32, optimizer=None, validation_data=N
 def _check_data(model, X, y):
     X = np.asarray(X, dtype=model.dtype)
     y = np.asarray(y)
-    if X.ndim != 2:
-        raise ValueError(f"X must have shape (n_examples, n_features); got shape {X.shape}")
+    if X.ndim < 2:
+        raise ValueError(f"X must have one row (or image) per example, shape (n_examples, ...); got shape {X.shape}")
     if len(y) != len(X):
         raise ValueError(f"X has {len(X)} examples but y has {len(y)} targets")
     return X, y

@@ -237,7 +237,7 @@ def test_float32_models_train_in_float32(moons):
 @pytest.mark.parametrize(
     "X, y, message",
     [
-        (np.zeros(10), np.zeros(10, dtype=int), r"X must have shape \(n_examples, n_features\); got shape \(10,\)"),
+        (np.zeros(10), np.zeros(10, dtype=int), r"X must have one row \(or image\) per example, shape \(n_examples, \.\.\.\); got shape \(10,\)"),
         (np.zeros((10, 2)), np.zeros(9, dtype=int), r"X has 10 examples but y has 9 targets"),
         (np.zeros((10, 3)), np.zeros(10, dtype=int), r"Dense\(2 → 8\) expects input of shape \(n, 2\); got shape \(10, 3\)"),
         (np.zeros((10, 2)), np.full(10, 2), r"class labels must be in 0\.\.1 for 2 logits"),

@@ -30,7 +30,10 @@ class Mistake:
     def matches(self, got):
         with np.errstate(all="ignore"):
             if callable(self.value):
-                return bool(self.value(got))
+                try:
+                    return bool(self.value(got))
+                except (ValueError, TypeError, IndexError):  # an answer of another shape altogether
+                    return False
             value = np.asarray(self.value, dtype=float)
             return value.shape == got.shape and np.allclose(got, value, rtol=1e-4, atol=1e-9)
 
@@ -144,10 +147,10 @@ def expect_close(got, expected, what, inputs=None, mistakes=(), rtol=1e-6, atol=
     """
     expected = np.asarray(expected, dtype=float)
     got_array = np.asarray(got)
-    expect(
-        got_array.shape == expected.shape,
-        f"{what} should have shape {expected.shape}; it has shape {got_array.shape}.",
-    )
+    if got_array.shape != expected.shape:
+        known = [m.explanation for m in mistakes if callable(m.value) and m.matches(got_array)]
+        expect(False, f"{what} should have shape {expected.shape}; it has shape {got_array.shape}."
+               + (f"\n  Likely mistake: {known[0]}" if known else ""))
     with np.errstate(all="ignore"):
         close = np.allclose(got_array, expected, rtol=rtol, atol=atol)
     if close:

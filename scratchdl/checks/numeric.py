@@ -25,3 +25,26 @@ def numeric_gradient(f, x, eps=1e-6):
 def affine(x, W, b):
     """x @ W + b written out with sums, as an independent reference for the dense layer."""
     return np.einsum("ni,ij->nj", x, W) + b
+
+
+def conv2d(x, W, b, padding=0):
+    """The convolution (cross-correlation) by its definition, with einsum over sliding windows:
+    out[n, f, i, j] = b[f] + sum over c, u, v of x[n, c, i + u, j + v] * W[f, c, u, v]."""
+    if padding:
+        x = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    windows = np.lib.stride_tricks.sliding_window_view(x, W.shape[2:], axis=(2, 3))
+    return np.einsum("ncijuv,fcuv->nfij", windows, W) + b[None, :, None, None]
+
+
+def patches(x, kh, kw):
+    """Every kh x kw patch of x as a column, by loops: the checks' own im2col, shape (c*kh*kw, n*oh*ow)."""
+    n, c, h, w = x.shape
+    oh, ow = h - kh + 1, w - kw + 1
+    cols = np.zeros((c * kh * kw, n * oh * ow), dtype=x.dtype)
+    column = 0
+    for example in range(n):
+        for i in range(oh):
+            for j in range(ow):
+                cols[:, column] = x[example, :, i:i + kh, j:j + kw].ravel()
+                column += 1
+    return cols

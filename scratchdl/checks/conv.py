@@ -1,0 +1,357 @@
+"""Checks for scratchdl/conv.py (chapter 8): im2col, convolution, col2im, pooling, flatten.
+
+Expected values come from the definition of the convolution (an einsum over every window) and
+from the checks' own numerical gradients. Sizes are odd and kernels are not square, so that an
+off-by-one output size, a swapped axis or a flipped kernel cannot go unnoticed.
+"""
+
+import numpy as np
+
+from scratchdl.checks import check_for
+from scratchdl.checks.expect import Mistake, call, expect, expect_array, expect_close, expect_unchanged
+from scratchdl.checks.numeric import conv2d, numeric_gradient, patches
+from scratchdl.conv import AvgPool2D, Conv2D, Flatten, MaxPool2D, col2im, im2col
+
+
+def _random(shape, seed):
+    return np.random.default_rng(seed).normal(size=shape)
+
+
+# --- im2col and col2im ------------------------------------------------------------------------
+
+
+@check_for(
+    "8.1",
+    hints=(
+        "sliding_window_view(x, (kh, kw), axis=(2, 3)) has shape (n, c, oh, ow, kh, kw). A column "
+        "is indexed by (n, oh, ow) and a row by (c, kh, kw): transpose the axes into the order "
+        "(c, kh, kw, n, oh, ow), then reshape to two dimensions.",
+        "windows = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(2, 3)); "
+        "return windows.transpose(1, 4, 5, 0, 2, 3).reshape(c * kh * kw, n * oh * ow)",
+    ),
+)
+def check_im2col():
+    """one column per patch, (c * kh * kw, n * oh * ow), with oh = h - kh + 1
+    columns in (example, i, j) order; each patch in (channel, u, v) order, like W[f].ravel()
+    works for kernels that are not square; leaves x unchanged"""
+    x = _random((2, 3, 5, 4), seed=0)
+    kh, kw = 2, 3
+    given = x.copy()
+    what = "im2col(x, kh=2, kw=3) for x of shape (2, 3, 5, 4)"
+    got = call(what, im2col, given, kh, kw)
+    expect_unchanged(x, given, what)
+    expect_array(got, what)
+    right = patches(x, kh, kw)
+    K, N = right.shape
+    if got.shape == (N, K):
+        expect(False, f"{what} returned shape {got.shape}: one row per patch. Put one patch per column, "
+               f"shape (c * kh * kw, n * oh * ow) = ({K}, {N}).")
+    if got.ndim == 2 and got.shape[0] == K and got.shape[1] != N:
+        expect(False, f"{what} returned shape {got.shape}: the number of positions is off. A {kh} x {kw} "
+               "kernel fits at h - kh + 1 = 4 rows and w - kw + 1 = 2 columns of a 5 x 4 image.")
+    by_position = x.transpose(0, 2, 3, 1)  # patch elements in (u, v, channel) order instead
+    swapped = np.stack([by_position[e, i:i + kh, j:j + kw].ravel()
+                        for e in range(2) for i in range(4) for j in range(2)], axis=1)
+    expect_close(got, right, what, mistakes=[
+        Mistake(swapped, "each patch must be in (channel, u, v) order - the order of W[f].ravel() - "
+                "not (u, v, channel): transpose the axes to (c, kh, kw, n, oh, ow)."),
+        Mistake(lambda g: g.shape == right.shape and np.allclose(np.sort(g, axis=None), np.sort(right, axis=None)),
+                "the right numbers in the wrong places: columns go in (example, i, j) order and "
+                "each column holds one patch in (channel, u, v) order."),
+    ])
+
+
+@check_for(
+    "8.3",
+    hints=(
+        "Reshape cols to (c, kh, kw, n, oh, ow). For each offset (u, v), cols[:, u, v] has shape "
+        "(c, n, oh, ow): add it to rows u..u + oh and columns v..v + ow of a (c, n, h, w) array "
+        "of zeros. Finally transpose to (n, c, h, w).",
+        "slabs = cols.reshape(c, kh, kw, n, oh, ow); dx = np.zeros((c, n, h, w)); "
+        "for u in range(kh): for v in range(kw): dx[:, :, u:u + oh, v:v + ow] += slabs[:, u, v]; "
+        "return dx.transpose(1, 0, 2, 3)",
+    ),
+)
+def check_col2im():
+    """returns an array of x's shape, adding up every patch's contribution (overlaps add)
+    is the exact backward of im2col: sum(im2col(x) * C) == sum(x * col2im(C)) for any x and C"""
+    shape, kh, kw = (2, 3, 5, 4), 2, 3
+    K, N = 3 * kh * kw, 2 * 4 * 2
+    ones = np.ones((K, N))
+    what = "col2im(cols, (2, 3, 5, 4), kh=2, kw=3) with every entry of cols equal to 1"
+    got = call(what, col2im, ones.copy(), shape, kh, kw)
+    expect_array(got, what, shape=shape)
+    counts = np.zeros(shape)
+    for i in range(4):
+        for j in range(2):
+            counts[:, :, i:i + kh, j:j + kw] += 1
+    expect_close(got, counts, what, mistakes=[
+        Mistake(np.minimum(counts, 1), "patches overlap: a pixel's value is the sum over every patch it "
+                "is in. Add (+=) each patch's contribution instead of assigning (=)."),
+    ])
+    C = _random((K, N), seed=1)
+    x = _random(shape, seed=2)
+    what = "col2im(C, ...) for random C"
+    got = call(what, col2im, C.copy(), shape, kh, kw)
+    left, right = float(np.sum(patches(x, kh, kw) * C)), float(np.sum(x * got))
+    expect(np.isclose(left, right),
+           f"{what} is not the backward of im2col: sum(im2col(x) * C) = {left:.6g} but sum(x * col2im(C)) = "
+           f"{right:.6g}. Each entry of C belongs to the pixel im2col took it from.")
+
+
+# --- the convolution layer ---------------------------------------------------------------------
+
+
+def _conv_layer(padding, dtype=np.float64):
+    rng = np.random.default_rng(3)
+    layer = Conv2D(3, 4, 3, rng, padding=padding, init="zeros", dtype=dtype)
+    layer.params["W"][...] = rng.normal(size=(4, 3, 3, 3))
+    layer.params["b"][...] = rng.normal(size=4)
+    x = rng.normal(size=(2, 3, 6, 5)).astype(dtype)
+    return layer, x
+
+
+@check_for(
+    "8.2",
+    hints=(
+        "Pad, unroll with your im2col, then one matrix product: W.reshape(c_out, -1) has one row per "
+        "kernel, in the same (channel, u, v) order as each column of cols. Add the bias to every "
+        "column, then reshape (c_out, n, oh, ow) and swap the first two axes.",
+        "p = self.padding; padded = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p))); n, _, h, w = padded.shape; "
+        "oh, ow = h - self.k + 1, w - self.k + 1; self.padded_shape = padded.shape; "
+        "self.cols = im2col(padded, self.k, self.k); W = self.params['W'].reshape(self.out_channels, -1); "
+        "out = W @ self.cols + self.params['b'][:, None]; return out.reshape(self.out_channels, n, oh, ow).transpose(1, 0, 2, 3)",
+    ),
+)
+def check_conv_forward():
+    """equals the definition: out[n, f, i, j] = b[f] + sum of x[n, c, i + u, j + v] * W[f, c, u, v]
+    output (n, c_out, h + 2p - k + 1, w + 2p - k + 1), for padding 0 and 1
+    the kernel is not flipped (deep learning's "convolution" is cross-correlation); keeps float32"""
+    for padding in (0, 1):
+        layer, x = _conv_layer(padding)
+        W, b = layer.params["W"], layer.params["b"]
+        what = f"Conv2D(3 → 4, 3x3, padding={padding}).forward(x) for x of shape (2, 3, 6, 5)"
+        got = call(what, layer.forward, x.copy())
+        right = conv2d(x, W, b, padding)
+        expect_array(got, what)
+        if got.shape == (2, right.shape[2], right.shape[3], 4):
+            expect(False, f"{what} returned shape {got.shape}, channels last; move them to axis 1: {right.shape}.")
+        if padding and got.shape == conv2d(x, W, b).shape:
+            expect(False, f"{what} returned shape {got.shape}: the padding was ignored. Pad x with np.pad first; "
+                   f"the output is then {right.shape}.")
+        expect_close(got, right, what, mistakes=[
+            Mistake(conv2d(x, W[:, :, ::-1, ::-1], b, padding), "you flipped the kernel (the convolution of "
+                    "signal processing). Deep-learning layers apply the kernel as it is: cross-correlation."),
+            Mistake(conv2d(x, W, 0 * b, padding), "you forgot to add the bias b (one per output channel)."),
+        ])
+    layer32, x32 = _conv_layer(0, np.float32)
+    got = call("Conv2D.forward on float32", layer32.forward, x32)
+    expect(got.dtype == np.float32, f"a float32 Conv2D given float32 input returned {got.dtype}; keep float32.")
+
+
+@check_for(
+    "8.4",
+    hints=(
+        "This is a dense layer's backward on its side. Turn grad_out into G of shape (c_out, n * oh * "
+        "ow) (transpose (1, 0, 2, 3), then reshape); then dW = G @ cols.T, db = G.sum(axis=1), and "
+        "the gradient for cols is W_flat.T @ G - col2im turns it back into an image.",
+        "G = grad_out.transpose(1, 0, 2, 3).reshape(self.out_channels, -1); W = self.params['W'].reshape(self.out_channels, -1); "
+        "self.grads['W'] = (G @ self.cols.T).reshape(self.params['W'].shape); self.grads['b'] = G.sum(axis=1); "
+        "dpadded = col2im(W.T @ G, self.padded_shape, self.k, self.k); p = self.padding; "
+        "return dpadded[:, :, p:dpadded.shape[2] - p, p:dpadded.shape[3] - p] if p else dpadded",
+    ),
+)
+def check_conv_backward():
+    """dW, db and dx equal numerical gradients of sum(conv(x) * grad_out), for padding 0 and 1
+    dx has the shape of the input (the padding cut off); dW the shape of W; db one per channel"""
+    for padding in (0, 1):
+        layer, x = _conv_layer(padding)
+        W, b = layer.params["W"].copy(), layer.params["b"].copy()
+        out = call("Conv2D.forward (exercise 8.2)", layer.forward, x.copy())
+        expect(np.shape(out) == conv2d(x, W, b, padding).shape and np.allclose(out, conv2d(x, W, b, padding)),
+               "Conv2D.forward (exercise 8.2) gives wrong outputs, so its backward cannot be judged: run check(\"8.2\").")
+        G = _random(out.shape, seed=4)
+        what = f"Conv2D(3 → 4, 3x3, padding={padding}).backward(grad_out)"
+        dx = call(what, layer.backward, G.copy())
+        xs, Ws, bs = x.copy(), W.copy(), b.copy()
+        f = lambda: float(np.sum(conv2d(xs, Ws, bs, padding) * G))  # noqa: E731
+        dW_true, db_true, dx_true = numeric_gradient(f, Ws), numeric_gradient(f, bs), numeric_gradient(f, xs)
+        expect(dx is not None, f"{what} returned None; return the gradient for the input.")
+        expect_array(dx, what)
+        if padding and dx.shape == (2, 3, 8, 7):
+            expect(False, f"{what} returned shape {dx.shape}, the padded input's: cut the padding off "
+                   "(dpadded[:, :, p:-p, p:-p]) so that dx has the input's shape (2, 3, 6, 5).")
+        expect_close(dx, dx_true, f"{what}: the returned dx", atol=1e-6, rtol=1e-6)
+        dW, db = np.asarray(layer.grads.get("W")), np.asarray(layer.grads.get("b"))
+        expect_close(dW, dW_true, "self.grads['W'] after backward", atol=1e-6, rtol=1e-6, mistakes=[
+            Mistake(lambda g: g.shape == (3, 4, 3, 3), "dW must have W's shape (c_out, c_in, k, k) = (4, 3, 3, 3)."),
+        ])
+        expect_close(db, db_true, "self.grads['b'] after backward", atol=1e-6, rtol=1e-6, mistakes=[
+            Mistake(lambda g: g.shape != (4,), "db has one entry per output channel: sum grad_out over the "
+                    "examples and every position (G.sum(axis=1))."),
+        ])
+
+
+# --- pooling and flatten ----------------------------------------------------------------------
+
+# 2 examples, 2 channels, 5 x 6: the odd height loses its last row. Block (0, 0, 0, 0) has a tie.
+POOL_X = _random((2, 2, 5, 6), seed=5)
+POOL_X[0, 0, 0:2, 0:2] = [[3.0, 3.0], [1.0, -1.0]]
+
+
+def _blocks(x):
+    """(n, c, h // 2, w // 2, 4): the four members of every 2 x 2 block, in row-major order."""
+    n, c, h, w = x.shape
+    cropped = x[:, :, : h // 2 * 2, : w // 2 * 2]
+    return cropped.reshape(n, c, h // 2, 2, w // 2, 2).transpose(0, 1, 2, 4, 3, 5).reshape(n, c, h // 2, w // 2, 4)
+
+
+def _pool_forward(layer_class, exercise, statistic, wrong):
+    layer = layer_class()
+    what = f"{layer_class.__name__}.forward(x) for x of shape (2, 2, 5, 6)"
+    got = call(what, layer.forward, POOL_X.copy(),
+               error_hint="a height or width of 5 does not split into 2 x 2 blocks: crop it to an even "
+               "size first (x[:, :, : h // 2 * 2, : w // 2 * 2]); the last row is dropped, as in PyTorch.")
+    expect_array(got, what)
+    if got.shape == (2, 2, 4, 5):
+        expect(False, f"{what} returned shape {got.shape}: that is a 2 x 2 window moved one pixel at a time. "
+               "The blocks do not overlap (stride 2): the output is (2, 2, 2, 3).")
+    expect_close(got, statistic(_blocks(POOL_X)), what, mistakes=[
+        Mistake(value, explanation) for value, explanation in wrong(_blocks(POOL_X))])
+    return layer
+
+
+@check_for(
+    "8.5",
+    hints=(
+        "Crop to an even size, reshape to (n, c, h // 2, 2, w // 2, 2) - axis 3 is the row within the "
+        "block, axis 5 the column - and take the maximum over those two axes. For backward, also "
+        "remember which of the four members was the largest.",
+        "corners = np.stack([x[:, :, a:h // 2 * 2:2, b:w // 2 * 2:2] for a in (0, 1) for b in (0, 1)]); "
+        "self.winner = corners.argmax(axis=0); return corners.max(axis=0)",
+    ),
+)
+def check_maxpool_forward():
+    """the largest value of every 2 x 2 block, stride 2; shape (n, c, h // 2, w // 2)
+    an odd height or width loses its last row or column"""
+    _pool_forward(MaxPool2D, "8.5", lambda blocks: blocks.max(axis=-1),
+                  lambda blocks: [(blocks.mean(axis=-1), "that is the mean of each block; max pooling takes the maximum.")])
+
+
+@check_for(
+    "8.6",
+    hints=(
+        "Only the largest member of each block affected the output, so only it gets the gradient. "
+        "Remember in forward which member won (argmax over the four, which picks the first of equal "
+        "ones), and in backward put grad_out there and 0 elsewhere.",
+        "dx = np.zeros(self.x_shape); for k, (a, b) in enumerate([(0, 0), (0, 1), (1, 0), (1, 1)]): "
+        "dx[:, :, a:h // 2 * 2:2, b:w // 2 * 2:2] = grad_out * (self.winner == k); return dx",
+    ),
+)
+def check_maxpool_backward():
+    """each block's gradient goes to exactly one input, a maximum of the block - one, even when two are equal
+    the cropped last row gets no gradient; the shape of forward's input"""
+    layer = MaxPool2D()
+    call("MaxPool2D.forward (exercise 8.5)", layer.forward, POOL_X.copy())
+    G = _random((2, 2, 2, 3), seed=6)
+    what = "MaxPool2D.backward(grad_out) after a forward on x of shape (2, 2, 5, 6)"
+    dx = call(what, layer.backward, G.copy())
+    expect_array(dx, what, shape=POOL_X.shape)
+    expect(np.all(dx[:, :, 4, :] == 0), f"{what} gave gradient to the last row, which forward cropped away.")
+    routed = _blocks(dx)
+    receivers = (routed != 0).sum(axis=-1)
+    tie = routed[0, 0, 0, 0]
+    expect(np.count_nonzero(tie) <= 1,
+           f"{what} sent the gradient of a block with two equal maxima (3 and 3) to both: {tie.tolist()}. "
+           "The output used one value, so exactly one input gets the gradient (np.argmax picks the first); "
+           "a mask x == max counts it twice.")
+    expect(np.all(receivers == 1), f"{what}: every 2 x 2 block must pass its gradient to exactly one input; "
+           f"the numbers of inputs that got some are {receivers.ravel().tolist()}.")
+    blocks = _blocks(POOL_X)
+    chosen = np.take_along_axis(blocks, np.abs(routed).argmax(axis=-1)[..., None], axis=-1)[..., 0]
+    expect(np.allclose(chosen, blocks.max(axis=-1)), f"{what} sent gradients to inputs that are not the maximum of their block.")
+    expect_close(routed.sum(axis=-1), G, f"{what}: the gradient each block passes on")
+
+
+@check_for(
+    "8.7",
+    hints=(
+        "Like max pooling, with the mean of each block instead of the maximum. The four members of "
+        "the blocks are also four strided slices: x[:, :, a::2, b::2] for a, b in {0, 1} (after cropping).",
+        "h, w = x.shape[2] // 2 * 2, x.shape[3] // 2 * 2; "
+        "return sum(x[:, :, a:h:2, b:w:2] for a in (0, 1) for b in (0, 1)) / 4",
+    ),
+)
+def check_avgpool_forward():
+    """the mean of every 2 x 2 block, stride 2; shape (n, c, h // 2, w // 2)
+    an odd height or width loses its last row or column"""
+    _pool_forward(AvgPool2D, "8.7", lambda blocks: blocks.mean(axis=-1),
+                  lambda blocks: [(blocks.sum(axis=-1), "that is the sum of each block; divide by 4 for the mean."),
+                                  (blocks.max(axis=-1), "that is the maximum; average pooling takes the mean.")])
+
+
+@check_for(
+    "8.8",
+    hints=(
+        "Every member of a block counted 1/4 towards its output, so each gets a quarter of the "
+        "output's gradient: the same value in all four places of the block.",
+        "dx = np.zeros(self.x_shape); for a in (0, 1): for b in (0, 1): "
+        "dx[:, :, a:h // 2 * 2:2, b:w // 2 * 2:2] = grad_out / 4; return dx",
+    ),
+)
+def check_avgpool_backward():
+    """each of a block's four inputs gets a quarter of its output's gradient
+    the cropped last row gets none; the shape of forward's input"""
+    layer = AvgPool2D()
+    call("AvgPool2D.forward (exercise 8.7)", layer.forward, POOL_X.copy())
+    G = _random((2, 2, 2, 3), seed=7)
+    what = "AvgPool2D.backward(grad_out) after a forward on x of shape (2, 2, 5, 6)"
+    dx = call(what, layer.backward, G.copy())
+    expect_array(dx, what, shape=POOL_X.shape)
+    right = np.zeros(POOL_X.shape)
+    right[:, :, :4, :] = np.repeat(np.repeat(G / 4, 2, axis=2), 2, axis=3)
+    wrong = right.copy()
+    wrong[:, :, :4, :] *= 4
+    expect_close(dx, right, what, mistakes=[
+        Mistake(wrong, "each input gets a quarter of the gradient: the output was their mean, (a + b + c + d) / 4."),
+    ])
+
+
+@check_for(
+    "8.9",
+    hints=(
+        "One row per example: reshape to (n, -1). Remember the shape you were given.",
+        "self.x_shape = x.shape; return x.reshape(len(x), -1)",
+    ),
+)
+def check_flatten_forward():
+    """one row per example, shape (n, c * h * w), values in (c, h, w) order"""
+    x = _random((3, 2, 4, 5), seed=8)
+    what = "Flatten.forward(x) for x of shape (3, 2, 4, 5)"
+    got = call(what, Flatten().forward, x.copy())
+    expect_array(got, what)
+    expect(got.shape != (120,), f"{what} flattened the whole batch into one row; keep one row per example: (3, 40).")
+    expect_close(got, x.reshape(3, 40), what, mistakes=[
+        Mistake(x.transpose(0, 2, 3, 1).reshape(3, 40), "the values are in (h, w, c) order; keep (c, h, w), the "
+                "order the array already has: x.reshape(len(x), -1)."),
+    ])
+
+
+@check_for(
+    "8.10",
+    hints=(
+        "Give the gradient the shape of forward's input back.",
+        "return grad_out.reshape(self.x_shape)",
+    ),
+)
+def check_flatten_backward():
+    """the gradient with the shape of forward's input, each value back in its place"""
+    x = _random((3, 2, 4, 5), seed=9)
+    layer = Flatten()
+    call("Flatten.forward (exercise 8.9)", layer.forward, x.copy())
+    G = _random((3, 40), seed=10)
+    what = "Flatten.backward(grad_out) after a forward on x of shape (3, 2, 4, 5)"
+    got = call(what, layer.backward, G.copy())
+    expect_array(got, what)
+    expect(got.shape == x.shape, f"{what} returned shape {got.shape}; give it the shape forward was given, {x.shape}.")
+    expect_close(got, G.reshape(x.shape), what)

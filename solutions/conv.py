@@ -1,0 +1,88 @@
+"""Reference bodies for scratchdl/conv.py (chapter 8)."""
+
+import numpy as np
+
+from scratchdl.conv import col2im as _col2im
+from scratchdl.conv import im2col as _im2col
+
+
+def im2col(x, kh, kw):
+    n, c, h, w = x.shape
+    oh, ow = h - kh + 1, w - kw + 1
+    patches = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(2, 3))  # (n, c, oh, ow, kh, kw), no copy
+    return patches.transpose(1, 4, 5, 0, 2, 3).reshape(c * kh * kw, n * oh * ow)
+
+
+def col2im(cols, x_shape, kh, kw):
+    n, c, h, w = x_shape
+    oh, ow = h - kh + 1, w - kw + 1
+    slabs = cols.reshape(c, kh, kw, n, oh, ow)
+    dx = np.zeros((c, n, h, w), dtype=cols.dtype)
+    for u in range(kh):
+        for v in range(kw):
+            dx[:, :, u:u + oh, v:v + ow] += slabs[:, u, v]  # the patches' pixels at offset (u, v)
+    return dx.transpose(1, 0, 2, 3)
+
+
+class Conv2D:
+    def forward(self, x):
+        p = self.padding
+        padded = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p))) if p else x
+        n, _, h, w = padded.shape
+        oh, ow = h - self.k + 1, w - self.k + 1
+        self.padded_shape = padded.shape
+        self.cols = _im2col(padded, self.k, self.k)
+        W = self.params["W"].reshape(self.out_channels, -1)
+        out = W @ self.cols + self.params["b"][:, None]  # (c_out, n * oh * ow)
+        return out.reshape(self.out_channels, n, oh, ow).transpose(1, 0, 2, 3)
+
+    def backward(self, grad_out):
+        G = grad_out.transpose(1, 0, 2, 3).reshape(self.out_channels, -1)  # (c_out, n * oh * ow)
+        W = self.params["W"].reshape(self.out_channels, -1)
+        self.grads["W"] = (G @ self.cols.T).reshape(self.params["W"].shape)
+        self.grads["b"] = G.sum(axis=1)
+        dpadded = _col2im(W.T @ G, self.padded_shape, self.k, self.k)
+        p = self.padding
+        return dpadded[:, :, p:dpadded.shape[2] - p, p:dpadded.shape[3] - p] if p else dpadded
+
+
+class MaxPool2D:
+    def forward(self, x):
+        n, c, h, w = x.shape
+        self.x_shape = x.shape
+        # The four members of every 2 x 2 block, one strided slice each: (4, n, c, h // 2, w // 2).
+        corners = np.stack([x[:, :, a:h // 2 * 2:2, b:w // 2 * 2:2] for a in (0, 1) for b in (0, 1)])
+        self.winner = corners.argmax(axis=0)  # which of the four was the maximum (the first, if tied)
+        return corners.max(axis=0)
+
+    def backward(self, grad_out):
+        n, c, h, w = self.x_shape
+        dx = np.zeros(self.x_shape, dtype=grad_out.dtype)
+        for k, (a, b) in enumerate((a, b) for a in (0, 1) for b in (0, 1)):
+            dx[:, :, a:h // 2 * 2:2, b:w // 2 * 2:2] = grad_out * (self.winner == k)  # only the winner gets it
+        return dx
+
+
+class AvgPool2D:
+    def forward(self, x):
+        n, c, h, w = x.shape
+        self.x_shape = x.shape
+        # The four members of every 2 x 2 block are four strided slices of x.
+        return sum(x[:, :, a:h // 2 * 2:2, b:w // 2 * 2:2] for a in (0, 1) for b in (0, 1)) / 4
+
+    def backward(self, grad_out):
+        n, c, h, w = self.x_shape
+        dx = np.zeros(self.x_shape, dtype=grad_out.dtype)
+        for a in (0, 1):
+            for b in (0, 1):
+                dx[:, :, a:h // 2 * 2:2, b:w // 2 * 2:2] = grad_out / 4  # each input gave 1/4 of the output
+        return dx
+
+
+class Flatten:
+    def forward(self, x):
+        self.x_shape = x.shape
+        return x.reshape(len(x), -1)
+
+    def backward(self, grad_out):
+        return grad_out.reshape(self.x_shape)

@@ -1,0 +1,212 @@
+"""Chapter 8, convolution and pooling: checks name typical mistakes; every layer passes the
+numerical gradient check below 1e-7 in float64; bad input is refused."""
+
+import numpy as np
+import pytest
+
+from judging import assert_caught
+from scratchdl.conv import AvgPool2D, Conv2D, Flatten, MaxPool2D, col2im, conv2d_loops, im2col, output_size
+from scratchdl.exercises import substitute
+from scratchdl.gradcheck import gradient_check_layer
+
+sliding = np.lib.stride_tricks.sliding_window_view
+
+
+# --- 8.1 im2col
+def im2col_rows(x, kh, kw):
+    n, c, h, w = x.shape
+    return sliding(x, (kh, kw), axis=(2, 3)).transpose(0, 2, 3, 1, 4, 5).reshape(-1, c * kh * kw)
+
+
+def im2col_position_major(x, kh, kw):
+    n, c, h, w = x.shape
+    return sliding(x, (kh, kw), axis=(2, 3)).transpose(4, 5, 1, 0, 2, 3).reshape(c * kh * kw, -1)
+
+
+def im2col_one_short(x, kh, kw):
+    n, c, h, w = x.shape
+    return sliding(x, (kh, kw), axis=(2, 3))[:, :, :-1, :-1].transpose(1, 4, 5, 0, 2, 3).reshape(c * kh * kw, -1)
+
+
+# --- 8.2 and 8.4 the convolution layer (built on the reference im2col/col2im through the switch)
+def forward(self, x, flip=False, bias=True, pad=True, channels_last=False):
+    p = self.padding if pad else 0
+    padded = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+    n, _, h, w = padded.shape
+    oh, ow = h - self.k + 1, w - self.k + 1
+    self.padded_shape, self.cols = padded.shape, im2col(padded, self.k, self.k)
+    W = self.params["W"][:, :, ::-1, ::-1] if flip else self.params["W"]
+    out = W.reshape(self.out_channels, -1) @ self.cols + (self.params["b"][:, None] if bias else 0)
+    out = out.reshape(self.out_channels, n, oh, ow)
+    return out.transpose(1, 2, 3, 0) if channels_last else out.transpose(1, 0, 2, 3)
+
+
+def backward(self, grad_out, crop=True, db_over_batch_only=False):
+    G = grad_out.transpose(1, 0, 2, 3).reshape(self.out_channels, -1)
+    W = self.params["W"].reshape(self.out_channels, -1)
+    self.grads["W"] = (G @ self.cols.T).reshape(self.params["W"].shape)
+    self.grads["b"] = grad_out.sum(axis=0) if db_over_batch_only else G.sum(axis=1)
+    dpadded = col2im(W.T @ G, self.padded_shape, self.k, self.k)
+    p = self.padding
+    return dpadded[:, :, p:dpadded.shape[2] - p, p:dpadded.shape[3] - p] if (p and crop) else dpadded
+
+
+# --- 8.3 col2im
+def col2im_assigning(cols, x_shape, kh, kw):
+    n, c, h, w = x_shape
+    oh, ow = h - kh + 1, w - kw + 1
+    slabs = cols.reshape(c, kh, kw, n, oh, ow)
+    dx = np.zeros((c, n, h, w))
+    for u in range(kh):
+        for v in range(kw):
+            dx[:, :, u:u + oh, v:v + ow] = slabs[:, u, v]
+    return dx.transpose(1, 0, 2, 3)
+
+
+# --- 8.5-8.8 pooling
+def blocks(x):
+    n, c, h, w = x.shape
+    return x[:, :, : h // 2 * 2, : w // 2 * 2].reshape(n, c, h // 2, 2, w // 2, 2)
+
+
+def maxpool_mean(self, x):
+    return blocks(x).mean(axis=(3, 5))
+
+
+def maxpool_overlapping(self, x):
+    return sliding(x, (2, 2), axis=(2, 3)).max(axis=(4, 5))
+
+
+def maxpool_uncropped(self, x):
+    n, c, h, w = x.shape
+    return x.reshape(n, c, h // 2, 2, w // 2, 2).max(axis=(3, 5))
+
+
+def maxpool_forward_with_mask(self, x):
+    self.x = x
+    return blocks(x).max(axis=(3, 5))
+
+
+def maxpool_backward_to_every_maximum(self, grad_out):
+    x = self.x
+    n, c, h, w = x.shape
+    biggest = blocks(x).max(axis=(3, 5), keepdims=True)
+    mask = blocks(x) == biggest  # both of two equal maxima
+    dx = np.zeros(x.shape)
+    dx[:, :, : h // 2 * 2, : w // 2 * 2] = (mask * grad_out[:, :, :, None, :, None]).reshape(n, c, h // 2 * 2, w // 2 * 2)
+    return dx
+
+
+def maxpool_backward_to_all_four(self, grad_out):
+    n, c, h, w = self.x.shape
+    dx = np.zeros(self.x.shape)
+    dx[:, :, : h // 2 * 2, : w // 2 * 2] = np.repeat(np.repeat(grad_out, 2, axis=2), 2, axis=3)
+    return dx
+
+
+def avgpool_sum(self, x):
+    return blocks(x).sum(axis=(3, 5))
+
+
+def avgpool_forward_keeping_x(self, x):
+    self.x_shape = x.shape
+    return blocks(x).mean(axis=(3, 5))
+
+
+def avgpool_backward_without_quarter(self, grad_out):
+    n, c, h, w = self.x_shape
+    dx = np.zeros(self.x_shape)
+    dx[:, :, : h // 2 * 2, : w // 2 * 2] = np.repeat(np.repeat(grad_out, 2, axis=2), 2, axis=3)
+    return dx
+
+
+# --- 8.9, 8.10 flatten
+def flatten_everything(self, x):
+    self.x_shape = x.shape
+    return x.ravel()
+
+
+def flatten_channels_last(self, x):
+    self.x_shape = x.shape
+    return x.transpose(0, 2, 3, 1).reshape(len(x), -1)
+
+
+def unflatten_nothing(self, grad_out):
+    return grad_out
+
+
+MISTAKES = [
+    ("8.1", im2col_rows, r"one row per patch\. Put one patch per column"),
+    ("8.1", im2col_position_major, r"\(channel, u, v\) order"),
+    ("8.1", im2col_one_short, r"the number of positions is off"),
+    ("8.2", lambda self, x: forward(self, x, flip=True), r"you flipped the kernel"),
+    ("8.2", lambda self, x: forward(self, x, bias=False), r"forgot to add the bias"),
+    ("8.2", lambda self, x: forward(self, x, pad=False), r"the padding was ignored"),
+    ("8.2", lambda self, x: forward(self, x, channels_last=True), r"channels last"),
+    ("8.3", col2im_assigning, r"Add \(\+=\) each patch's contribution instead of assigning"),
+    ("8.4", lambda self, g: backward(self, g, crop=False), r"cut the padding off"),
+    ("8.4", lambda self, g: backward(self, g, db_over_batch_only=True), r"db has one entry per output channel"),
+    ("8.5", maxpool_mean, r"that is the mean of each block"),
+    ("8.5", maxpool_overlapping, r"The blocks do not overlap \(stride 2\)"),
+    ("8.5", maxpool_uncropped, r"crop it to an even size first"),
+    ("8.6", maxpool_backward_to_every_maximum, r"two equal maxima \(3 and 3\) to both"),
+    ("8.6", maxpool_backward_to_all_four, r"exactly one input"),
+    ("8.7", avgpool_sum, r"that is the sum of each block"),
+    ("8.8", avgpool_backward_without_quarter, r"a quarter of the gradient"),
+    ("8.9", flatten_everything, r"keep one row per example"),
+    ("8.9", flatten_channels_last, r"\(h, w, c\) order"),
+    ("8.10", unflatten_nothing, r"give it the shape forward was given"),
+]
+
+
+def backward_needs_its_forward(exercise_id):
+    return {"8.6": ("8.5", maxpool_forward_with_mask), "8.8": ("8.7", avgpool_forward_keeping_x)}.get(exercise_id)
+
+
+@pytest.mark.parametrize("exercise_id, wrong, pattern", MISTAKES, ids=[f"{m[0]}:{m[2][:30]}" for m in MISTAKES])
+def test_check_names_the_mistake(exercise_id, wrong, pattern):
+    paired = backward_needs_its_forward(exercise_id)
+    if paired:  # these wrong backwards read what their own (wrong-style) forward kept
+        with substitute(*paired):
+            assert_caught(exercise_id, wrong, pattern)
+    else:
+        assert_caught(exercise_id, wrong, pattern)
+
+
+# --- gradient checks and the definition ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("padding", [0, 1, 2])
+def test_conv2d_equals_the_loop_definition_and_passes_the_gradient_check(padding):
+    rng = np.random.default_rng(padding)
+    layer = Conv2D(2, 3, 3, rng, padding=padding)
+    layer.params["b"][...] = rng.normal(size=3)
+    x = rng.normal(size=(2, 2, 6, 5))
+    padded = np.pad(x, ((0, 0), (0, 0), (padding,) * 2, (padding,) * 2))
+    assert np.allclose(layer(x), conv2d_loops(padded, layer.params["W"], layer.params["b"]))
+    assert layer(x).shape == (2, 3, output_size(6, 3, padding), output_size(5, 3, padding))
+    report = gradient_check_layer(layer, x, rng)
+    assert report.passed and report.worst() < 1e-7, report
+
+
+@pytest.mark.parametrize("layer", [MaxPool2D(), AvgPool2D(), Flatten()], ids=repr)
+@pytest.mark.parametrize("shape", [(2, 3, 6, 4), (2, 3, 5, 7)])
+def test_pooling_and_flatten_pass_the_gradient_check(layer, shape):
+    rng = np.random.default_rng(11)
+    report = gradient_check_layer(layer, rng.normal(size=shape), rng)
+    assert report.passed and report.worst() < 1e-7, report
+
+
+@pytest.mark.parametrize(
+    "layer, x, message",
+    [
+        (Conv2D(3, 4, 3, np.random.default_rng(0)), np.zeros((2, 1, 8, 8)), r"Conv2D\(3 → 4, 3x3\) expects images of shape \(n, 3, height, width\); got shape \(2, 1, 8, 8\)"),
+        (Conv2D(1, 4, 3, np.random.default_rng(0)), np.zeros((2, 784)), r"expects images of shape \(n, 1, height, width\); got shape \(2, 784\)"),
+        (Conv2D(1, 4, 5, np.random.default_rng(0)), np.zeros((2, 1, 3, 3)), r"images of 3x3 are smaller than the kernel"),
+        (MaxPool2D(), np.zeros((2, 3, 1, 8)), r"MaxPool2D\(2x2\) expects images of shape \(n, channels, height >= 2, width >= 2\)"),
+        (AvgPool2D(), np.zeros((2, 12)), r"AvgPool2D\(2x2\) expects images"),
+    ],
+)
+def test_bad_image_shapes_are_refused_with_what_was_expected(layer, x, message):
+    with pytest.raises(ValueError, match=message):
+        layer(x)
