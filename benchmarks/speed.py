@@ -1,15 +1,17 @@
-"""How fast is the course's network? One training epoch on MNIST, against PyTorch on this machine.
+"""How fast are the course's networks? One training epoch on MNIST, against PyTorch here.
 
-    python benchmarks/speed.py            a table
-    python benchmarks/speed.py --json     one JSON object, for scripts
-    python benchmarks/speed.py --mode learner    time your own code instead of the reference
+    python benchmarks/speed.py                 a table, both models
+    python benchmarks/speed.py --json          one JSON object, for scripts
+    python benchmarks/speed.py --only lenet    one model
+    python benchmarks/speed.py --mode learner  time your own code instead of the reference
 
-The MLP is chapter 7's: 784-64-64-10, ReLU, softmax cross-entropy, Adam(0.001), batch 128,
-float32, 60,000 images. Where PyTorch is installed, the same network and recipe run in the
-same process, alternating with ours, and the ratio (ours / PyTorch) is printed: below 1 means
-the course's network is faster. Each figure is the best of --repeats epochs, which is the most
-stable measure on a busy machine. Timing is noisy: compare the ratio, not the seconds, between
-machines.
+The models are chapter 7's MLP (784-64-64-10) and chapter 8's LeNet-5 (scratchdl.models), each
+trained for one epoch of the 60,000 training images: Adam(0.001), batch 128, float32. Where
+PyTorch is installed, the same network and recipe run in the same process and the ratio (ours /
+PyTorch) is printed: below 1 means the course's network is faster. Each figure is the best of
+--repeats epochs, the most stable measure on a busy machine; compare ratios, not seconds,
+between machines. The LeNet entry also gives the peak memory of a process that loads MNIST and
+trains one epoch (measured in a fresh process, without PyTorch).
 """
 
 import argparse
@@ -23,35 +25,38 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout without installing
 
-MLP = [
-    {"input_dim": 784, "output_dim": 64, "activation": "relu"},
-    {"input_dim": 64, "output_dim": 64, "activation": "relu"},
-    {"input_dim": 64, "output_dim": 10, "activation": "softmax"},
-]
 BATCH = 128
 
 
-def course_mlp_epoch(X, y, seed):
-    """Seconds for one epoch of the course's MLP (a fresh network each time)."""
-    from scratchdl.network import Network
+def course_epoch(build, X, y, seed):
+    """Seconds for one epoch of a course model (a fresh network each time)."""
     from scratchdl.optimizers import Adam
 
-    model = Network.from_architecture(MLP, np.random.default_rng(seed), dtype=np.float32)
+    model = build(np.random.default_rng(seed))
     start = time.perf_counter()
     model.fit(X, y, epochs=1, batch_size=BATCH, optimizer=Adam(0.001), verbose=0, rng=seed)
     return time.perf_counter() - start
 
 
-def torch_mlp_epoch(X, y, seed):
-    """Seconds for one epoch of the same MLP and recipe in PyTorch (CPU)."""
+def torch_model(name):
+    import torch.nn as nn
+
+    if name == "mlp":
+        return nn.Sequential(nn.Linear(784, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))
+    return nn.Sequential(
+        nn.Conv2d(1, 6, 3), nn.ReLU(), nn.AvgPool2d(2),
+        nn.Conv2d(6, 16, 3), nn.ReLU(), nn.AvgPool2d(2),
+        nn.Flatten(),
+        nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10),
+    )
+
+
+def torch_epoch(name, X, y, seed):
+    """Seconds for one epoch of the same model and recipe in PyTorch (CPU)."""
     import torch
 
     torch.manual_seed(seed)
-    model = torch.nn.Sequential(
-        torch.nn.Linear(784, 64), torch.nn.ReLU(),
-        torch.nn.Linear(64, 64), torch.nn.ReLU(),
-        torch.nn.Linear(64, 10),
-    )
+    model = torch_model(name)
     optimizer = torch.optim.Adam(model.parameters(), lr=0.001)
     loss_fn = torch.nn.CrossEntropyLoss()
     X, y = torch.from_numpy(X), torch.from_numpy(y)
@@ -74,14 +79,50 @@ def torch_available():
     return True
 
 
-def measure(name, epoch, X, y, repeats):
+def measure(epoch, X, y, repeats):
     epoch(X[:2048], y[:2048], 0)  # warm up: first calls allocate and load code
     return min(epoch(X, y, seed) for seed in range(repeats))
+
+
+PEAK_MEMORY = """
+import resource, numpy as np
+from scratchdl.mnist import load_mnist
+from scratchdl.models import lenet5
+from scratchdl.optimizers import Adam
+data = load_mnist()
+lenet5(np.random.default_rng(0)).fit(data.X_train, data.y_train, epochs=1, batch_size=128, optimizer=Adam(0.001), verbose=0)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)  # kilobytes, on Linux
+"""
+
+
+def peak_memory_mb():
+    """The peak resident memory of a fresh process that loads MNIST and trains LeNet one epoch."""
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run([sys.executable, "-c", PEAK_MEMORY], capture_output=True, text=True, check=True,
+                            env=dict(os.environ, PYTHONPATH=str(root)))
+    return round(int(result.stdout.split()[-1]) / 1024)
+
+
+def benchmark(name, X, y, repeats, with_torch):
+    from scratchdl import models
+
+    build = models.mnist_mlp if name == "mlp" else models.lenet5
+    ours = measure(lambda X, y, seed: course_epoch(build, X, y, seed), X, y, repeats)
+    theirs = measure(lambda X, y, seed: torch_epoch(name, X, y, seed), X, y, repeats) if with_torch else None
+    return {
+        "seconds_per_epoch": round(ours, 4),
+        "samples_per_second": round(len(X) / ours),
+        "torch_seconds_per_epoch": None if theirs is None else round(theirs, 4),
+        "ratio": None if theirs is None else round(ours / theirs, 3),
+    }
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--only", choices=["mlp", "lenet"], help="benchmark one model")
     parser.add_argument("--repeats", type=int, default=3, help="epochs timed per model (the best counts)")
     parser.add_argument("--mode", default=os.environ.get("SCRATCHDL_MODE") or "reference",
                         choices=["reference", "learner", "fill"], help="whose exercise code to time")
@@ -90,27 +131,29 @@ def main(argv=None):
 
     from scratchdl.mnist import load_mnist
 
-    data = load_mnist(flatten=True)
-    X, y = data.X_train, data.y_train
-    ours = measure("course", course_mlp_epoch, X, y, args.repeats)
-    theirs = measure("torch", torch_mlp_epoch, X, y, args.repeats) if torch_available() else None
-    result = {"mlp": {
-        "seconds_per_epoch": round(ours, 4),
-        "samples_per_second": round(len(X) / ours),
-        "torch_seconds_per_epoch": None if theirs is None else round(theirs, 4),
-        "ratio": None if theirs is None else round(ours / theirs, 3),
-    }}
+    data = load_mnist()
+    inputs = {"mlp": data.X_train.reshape(len(data.X_train), -1), "lenet": data.X_train}
+    with_torch = torch_available()
+    result = {}
+    for name in [args.only] if args.only else ["mlp", "lenet"]:
+        result[name] = benchmark(name, inputs[name], data.y_train, args.repeats, with_torch)
+    if "lenet" in result:
+        result["lenet"]["peak_memory_mb"] = peak_memory_mb()
     if args.json:
         print(json.dumps(result))
         return
-    mlp = result["mlp"]
-    print(f"MLP 784-64-64-10, one epoch of {len(X):,} images, batch {BATCH}, Adam, float32 (mode {args.mode})")
-    print(f"  scratchdl: {mlp['seconds_per_epoch']:.3f} s/epoch, {mlp['samples_per_second']:,} samples/s")
-    if theirs is None:
-        print("  PyTorch:   not installed (pip install torch==2.13.0 for the comparison)")
-    else:
-        print(f"  PyTorch:   {theirs:.3f} s/epoch")
-        print(f"  ratio scratchdl / PyTorch: {mlp['ratio']:.2f} (below 1: the course's network is faster)")
+    titles = {"mlp": "MLP 784-64-64-10", "lenet": "LeNet-5"}
+    print(f"One epoch of {len(data.X_train):,} images, batch {BATCH}, Adam, float32 (mode {args.mode})")
+    for name, r in result.items():
+        print(f"{titles[name]}:")
+        print(f"  scratchdl: {r['seconds_per_epoch']:.3f} s/epoch, {r['samples_per_second']:,} samples/s")
+        if r["torch_seconds_per_epoch"] is None:
+            print("  PyTorch:   not installed (pip install torch==2.13.0 for the comparison)")
+        else:
+            print(f"  PyTorch:   {r['torch_seconds_per_epoch']:.3f} s/epoch")
+            print(f"  ratio scratchdl / PyTorch: {r['ratio']:.2f} (below 1: the course's network is faster)")
+        if "peak_memory_mb" in r:
+            print(f"  peak memory of a training process: {r['peak_memory_mb']} MB")
 
 
 if __name__ == "__main__":

@@ -102,16 +102,20 @@ class Conv2D(Layer):
                  a 3 x 3 kernel to keep the height and width ("same").
         init:    an initialiser from chapter 1; fan_in is in_channels * k * k.
         dtype:   float64 for gradient checks, float32 for training.
+        input_gradient: False for a network's first layer, whose input is the images: nothing
+                 needs their gradient, so backward can skip computing it (PyTorch does the
+                 same for inputs that do not require gradients).
 
     Parameters: W of shape (out_channels, in_channels, k, k) (PyTorch's layout), b of shape
     (out_channels,), which starts at 0.
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, rng, padding=0, init="he_normal",
-                 dtype=np.float64):
+                 dtype=np.float64, input_gradient=True):
         super().__init__()
         self.in_channels, self.out_channels = in_channels, out_channels
         self.k, self.padding = kernel_size, padding
+        self.input_gradient = input_gradient
         fan_in = in_channels * kernel_size * kernel_size
         W = initialize(init, fan_in, out_channels, rng).T  # one row per output channel
         self.params["W"] = W.reshape(out_channels, in_channels, kernel_size, kernel_size).astype(dtype)
@@ -160,13 +164,15 @@ class Conv2D(Layer):
             dcols   = W_flat.T @ G      then col2im back to the padded input's shape
 
         Finally cut the padding off: dx = dpadded[:, :, p:p + h, p:p + w] for padding p.
-        Store dW and db in self.grads; return dx.
+        Store dW and db in self.grads; return dx - or, when self.input_gradient is False (the
+        first layer: nothing needs the images' gradient), skip dcols and col2im, and return None.
 
         Args:
             grad_out: float array of shape (n, c_out, oh, ow).
 
         Returns:
-            float array of shape (n, c_in, h, w), the shape of forward's input.
+            float array of shape (n, c_in, h, w), the shape of forward's input; None if
+            self.input_gradient is False.
         """
         raise ExerciseTodo("8.4")
 

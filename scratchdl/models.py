@@ -27,7 +27,7 @@ def mnist_mlp(rng, dtype=np.float32):
 def lenet5(rng, dtype=np.float32):
     """LeNet-5 for 28 x 28 images of shape (n, 1, 28, 28): 28 -> 26 -> 13 -> 11 -> 5."""
     return Network([
-        Conv2D(1, 6, 3, rng, dtype=dtype), Activation("relu"), AvgPool2D(),
+        Conv2D(1, 6, 3, rng, dtype=dtype, input_gradient=False), Activation("relu"), AvgPool2D(),
         Conv2D(6, 16, 3, rng, dtype=dtype), Activation("relu"), AvgPool2D(),
         Flatten(),
         Dense(400, 120, rng, init="he_normal", dtype=dtype), Activation("relu"),

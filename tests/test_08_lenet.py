@@ -146,6 +146,7 @@ MISTAKES = [
     ("8.3", col2im_assigning, r"Add \(\+=\) each patch's contribution instead of assigning"),
     ("8.4", lambda self, g: backward(self, g, crop=False), r"cut the padding off"),
     ("8.4", lambda self, g: backward(self, g, db_over_batch_only=True), r"db has one entry per output channel"),
+    ("8.4", backward, r"a first layer's input needs no gradient"),
     ("8.5", maxpool_mean, r"that is the mean of each block"),
     ("8.5", maxpool_overlapping, r"The blocks do not overlap \(stride 2\)"),
     ("8.5", maxpool_uncropped, r"crop it to an even size first"),

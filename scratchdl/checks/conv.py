@@ -157,13 +157,15 @@ def check_conv_forward():
         "the gradient for cols is W_flat.T @ G - col2im turns it back into an image.",
         "G = grad_out.transpose(1, 0, 2, 3).reshape(self.out_channels, -1); W = self.params['W'].reshape(self.out_channels, -1); "
         "self.grads['W'] = (G @ self.cols.T).reshape(self.params['W'].shape); self.grads['b'] = G.sum(axis=1); "
+        "if not self.input_gradient: return None; "
         "dpadded = col2im(W.T @ G, self.padded_shape, self.k, self.k); p = self.padding; "
         "return dpadded[:, :, p:dpadded.shape[2] - p, p:dpadded.shape[3] - p] if p else dpadded",
     ),
 )
 def check_conv_backward():
     """dW, db and dx equal numerical gradients of sum(conv(x) * grad_out), for padding 0 and 1
-    dx has the shape of the input (the padding cut off); dW the shape of W; db one per channel"""
+    dx has the shape of the input (the padding cut off); dW the shape of W; db one per channel
+    returns None, with the same dW and db, when input_gradient is False"""
     for padding in (0, 1):
         layer, x = _conv_layer(padding)
         W, b = layer.params["W"].copy(), layer.params["b"].copy()
@@ -190,6 +192,22 @@ def check_conv_backward():
             Mistake(lambda g: g.shape != (4,), "db has one entry per output channel: sum grad_out over the "
                     "examples and every position (G.sum(axis=1))."),
         ])
+
+    layer, x = _conv_layer(0)
+    layer.input_gradient = False
+    out = call("Conv2D.forward (exercise 8.2)", layer.forward, x.copy())
+    G = _random(out.shape, seed=4)
+    what = "Conv2D.backward(grad_out) with input_gradient=False (a first layer)"
+    dx = call(what, layer.backward, G.copy())
+    expect(dx is None, f"{what} returned an array; a first layer's input needs no gradient: skip computing "
+           "it (no W.T @ G, no col2im) and return None.")
+    expect_close(layer.grads.get("W"), _conv_param_gradients(layer, x, G)[0], f"{what}: self.grads['W']", atol=1e-6, rtol=1e-6)
+
+
+def _conv_param_gradients(layer, x, G):
+    W, b = layer.params["W"].copy(), layer.params["b"].copy()
+    f = lambda: float(np.sum(conv2d(x, W, b, layer.padding) * G))  # noqa: E731
+    return numeric_gradient(f, W), numeric_gradient(f, b)
 
 
 # --- pooling and flatten ----------------------------------------------------------------------
