@@ -79,9 +79,19 @@ def torch_available():
     return True
 
 
-def measure(epoch, X, y, repeats):
-    epoch(X[:2048], y[:2048], 0)  # warm up: first calls allocate and load code
-    return min(epoch(X, y, seed) for seed in range(repeats))
+def measure(epochs, X, y, repeats):
+    """The best time of each epoch function, run in turns (ours, PyTorch, ours, ...).
+
+    Taking turns matters here: on this kind of machine a few seconds of full load slow the CPU
+    down, so whichever model ran second in a block of repeats would look slower.
+    """
+    for epoch in epochs:
+        epoch(X[:2048], y[:2048], 0)  # warm up: first calls allocate and load code
+    times = [[] for _ in epochs]
+    for seed in range(repeats):
+        for epoch, taken in zip(epochs, times):
+            taken.append(epoch(X, y, seed))
+    return [min(taken) for taken in times]
 
 
 PEAK_MEMORY = """
@@ -109,8 +119,11 @@ def benchmark(name, X, y, repeats, with_torch):
     from scratchdl import models
 
     build = models.mnist_mlp if name == "mlp" else models.lenet5
-    ours = measure(lambda X, y, seed: course_epoch(build, X, y, seed), X, y, repeats)
-    theirs = measure(lambda X, y, seed: torch_epoch(name, X, y, seed), X, y, repeats) if with_torch else None
+    epochs = [lambda X, y, seed: course_epoch(build, X, y, seed)]
+    if with_torch:
+        epochs.append(lambda X, y, seed: torch_epoch(name, X, y, seed))
+    ours, *others = measure(epochs, X, y, repeats)
+    theirs = others[0] if others else None
     return {
         "seconds_per_epoch": round(ours, 4),
         "samples_per_second": round(len(X) / ours),
@@ -129,9 +142,12 @@ def main(argv=None):
     args = parser.parse_args(argv)
     os.environ["SCRATCHDL_MODE"] = args.mode
 
-    from scratchdl.mnist import load_mnist
+    from scratchdl.mnist import MNISTUnavailable, load_mnist
 
-    data = load_mnist()
+    try:
+        data = load_mnist()
+    except MNISTUnavailable as missing:
+        sys.exit(f"MNIST is needed for the benchmark. {missing}")
     inputs = {"mlp": data.X_train.reshape(len(data.X_train), -1), "lenet": data.X_train}
     with_torch = torch_available()
     result = {}
