@@ -211,3 +211,18 @@ def test_pooling_and_flatten_pass_the_gradient_check(layer, shape):
 def test_bad_image_shapes_are_refused_with_what_was_expected(layer, x, message):
     with pytest.raises(ValueError, match=message):
         layer(x)
+
+
+def test_lenet5_reaches_99_percent_within_the_stated_budget():
+    # Chapter 8's recipe: raw pixels, 12 epochs of Adam(0.002) with a cosine schedule, batch 128,
+    # float32, all 60,000 training images.
+    from scratchdl.mnist import load_mnist
+    from scratchdl.models import lenet5
+    from scratchdl.optimizers import Adam
+
+    data = load_mnist()
+    model = lenet5(np.random.default_rng(0))
+    model.fit(data.X_train, data.y_train, epochs=12, batch_size=128, optimizer=Adam(0.002),
+              schedule="cosine", verbose=0, rng=0)
+    assert model.evaluate(data.X_test, data.y_test)["accuracy"] >= 0.990
+    assert model.count_parameters() == 6 * 9 + 6 + 16 * 54 + 16 + 400 * 120 + 120 + 120 * 84 + 84 + 84 * 10 + 10
