@@ -24,7 +24,7 @@ CHAPTERS = (
     Chapter(4, "04_loss", "Loss functions", ("losses",), ready=True),
     Chapter(5, "05_backprop", "Backpropagation", ("gradcheck", "layers", "network"), ready=True),
     Chapter(6, "06_update", "Parameter updates and training", ("training", "optimizers"), ready=True),
-    Chapter(7, "07_mnist", "MNIST with your own network", ("metrics", "baseline"), ready=False),
+    Chapter(7, "07_mnist", "MNIST with your own network", ("metrics", "baseline"), ready=True),
     Chapter(8, "08_lenet", "Convolutions and LeNet-5", ("conv",), ready=False),
 )
 
