@@ -1,7 +1,7 @@
 """The course as shipped: scratchdl/ holds stubs only, so no solution leaks to learners.
 
 A learner who has written exercises would fail these, so they run only with --shipped or when
-the environment variable CI is set (see conftest.py).
+the environment variable CI is set (see conftest.py at the top of the course).
 """
 
 import pytest

@@ -1,4 +1,4 @@
-"""Test settings: whose code the exercise tests judge, and the maintainers-only checks.
+"""Test settings for the whole suite (tests/ and the notebooks in chapters/): whose code runs, and the maintainers-only checks.
 
     python -m pytest                      the whole suite, on the reference solutions (as in CI)
     python -m pytest --mode learner       only the exercise checks, on your own code (what
