@@ -1,4 +1,4 @@
-"""Command line: python -m scratchdl progress | check ID | hint ID | solution ID | mnist fetch|status."""
+"""Command line: python -m scratchdl progress | check ID | hint ID | solution ID | mnist fetch|status | doctor."""
 
 import argparse
 import sys
@@ -25,6 +25,7 @@ def main(argv=None):
     m = commands.add_parser("mnist", help="fetch MNIST ahead of time, or see where it is")
     m.add_argument("action", choices=["fetch", "status"])
     m.add_argument("--from", dest="source", metavar="DIR", help="copy the four files from this folder instead of downloading")
+    commands.add_parser("doctor", help="is this machine ready for the course? what to fix if not")
     args = parser.parse_args(argv)
     try:
         return run(args)
@@ -49,6 +50,10 @@ def run(args):
         show_solution(args.exercise)
     elif args.command == "mnist":
         return mnist_command(args)
+    elif args.command == "doctor":
+        from scratchdl.doctor import doctor
+
+        return doctor()
     return 0
 
 

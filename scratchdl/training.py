@@ -12,6 +12,7 @@ import time
 
 import numpy as np
 
+from scratchdl.diagnose import diagnose, print_diagnosis
 from scratchdl.exercises import ExerciseTodo, exercise
 from scratchdl.losses import MeanSquaredError
 from scratchdl.network import scores_to_labels
@@ -140,7 +141,7 @@ class CosineSchedule(Callback):
 
 
 def fit(model, X, y, epochs=10, batch_size=32, optimizer=None, validation_data=None,
-        shuffle=True, rng=None, verbose=1, callbacks=(), schedule=None):
+        shuffle=True, rng=None, verbose=1, callbacks=(), schedule=None, live=False):
     """Train `model` on (X, y) with minibatches; return the history.
 
     Args:
@@ -151,7 +152,11 @@ def fit(model, X, y, epochs=10, batch_size=32, optimizer=None, validation_data=N
         validation_data: (X_val, y_val), evaluated after every epoch.
         shuffle:         a new order of the examples every epoch (recommended).
         rng:             numpy.random.Generator or a seed, for the shuffling.
-        verbose:         1 shows a progress bar for fits longer than a second; 0 shows nothing.
+        verbose:         1 shows a progress bar for fits longer than a second, and afterwards what
+                         the history suggests went wrong, if anything (scratchdl.diagnose); 0 shows nothing.
+        live:            in a notebook, one output that redraws the curves, the progress and the
+                         statistics of every layer as training goes (scratchdl.monitor.LiveView);
+                         a line per epoch elsewhere.
         callbacks:       objects with Callback's methods, told about every batch and epoch.
         schedule:        None (a constant learning rate) or "cosine" (see CosineSchedule).
 
@@ -177,7 +182,14 @@ def fit(model, X, y, epochs=10, batch_size=32, optimizer=None, validation_data=N
             history["val_accuracy"] = []
     if schedule not in (None, "cosine"):
         raise ValueError(f"schedule must be None or 'cosine'; got {schedule!r}")
-    callbacks = ([CosineSchedule(optimizer)] if schedule else []) + list(callbacks) + ([ProgressBar()] if verbose else [])
+    sample = X[:256]  # for the statistics of every layer
+    if live:
+        from scratchdl.live import LiveView  # here, not at the top: live.py builds on Callback below
+
+        watcher = [LiveView(sample)]
+    else:
+        watcher = [ProgressBar()] if verbose else []
+    callbacks = ([CosineSchedule(optimizer)] if schedule else []) + list(callbacks) + watcher
     n_batches = -(-len(X) // batch_size)
     for callback in callbacks:
         callback.on_train_begin(model, epochs, n_batches)
@@ -209,6 +221,8 @@ def fit(model, X, y, epochs=10, batch_size=32, optimizer=None, validation_data=N
             callback.on_epoch_end(epoch, logs)
     for callback in callbacks:
         callback.on_train_end(history)
+    if verbose:
+        print_diagnosis(diagnose(history, model, sample))
     return history
 
 

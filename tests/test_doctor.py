@@ -1,0 +1,123 @@
+"""python -m scratchdl doctor: a healthy setup passes; each broken one is named with its fix."""
+
+import gzip
+import importlib.metadata
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scratchdl import doctor
+from scratchdl.exercises import COURSE_DIR
+
+SHARED = Path(os.environ.get("SCRATCHDL_DATA") or COURSE_DIR.parent / "shared" / "data" / "mnist")
+
+
+def by_name(results):
+    return {result.name: result for result in results}
+
+
+def run_cli(env_changes, cwd=COURSE_DIR):
+    env = {**os.environ, **env_changes}
+    return subprocess.run([sys.executable, "-m", "scratchdl", "doctor"], capture_output=True, text=True,
+                          env=env, cwd=cwd, timeout=120)
+
+
+def test_a_healthy_setup_is_ready():
+    done = run_cli({"SCRATCHDL_DATA": str(SHARED)})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.rstrip().endswith("ready for the course")
+    for name in ["Python", "numpy", "matplotlib", "ipywidgets", "jupyterlab", "scratchdl", "widgets", "MNIST"]:
+        assert any(line.startswith(f"✓ {name}:") for line in done.stdout.splitlines()), name
+
+
+def test_missing_mnist_fails_and_says_how_to_fetch_it(tmp_path):
+    done = run_cli({"SCRATCHDL_DATA": str(tmp_path)})
+    assert done.returncode == 1
+    assert "✗ MNIST: not ready" in done.stdout and "fix: python -m scratchdl mnist fetch" in done.stdout
+    assert done.stdout.rstrip().endswith("1 thing to fix (see 'fix:' above)")
+
+
+def test_a_corrupt_mnist_file_is_not_passed(tmp_path, monkeypatch):
+    for name in os.listdir(SHARED):
+        shutil.copy(SHARED / name, tmp_path / name)
+    (tmp_path / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(b"\x00\x00\x08\x01" + bytes(100)))
+    monkeypatch.setenv("SCRATCHDL_DATA", str(tmp_path))
+    result = doctor.check_mnist()
+    assert result.status == "fail" and "t10k-labels-idx1-ubyte.gz" in result.detail
+
+
+def test_a_missing_or_old_package_is_named_with_the_command_that_fixes_it(monkeypatch):
+    real_version = importlib.metadata.version
+
+    def version(name):
+        if name == "ipywidgets":
+            raise importlib.metadata.PackageNotFoundError(name)
+        return "1.21.0" if name == "numpy" else real_version(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", version)
+    results = by_name(doctor.run_doctor(COURSE_DIR))
+    assert results["ipywidgets"].status == "fail" and results["ipywidgets"].detail == "not installed"
+    assert "pip install -e" in results["ipywidgets"].fix
+    lowest = dict(doctor.requirements())["numpy"]
+    assert results["numpy"].status == "fail"
+    assert results["numpy"].detail == f"1.21.0 is older than the {lowest} the course needs"
+    assert results["numpy"].fix == f'python -m pip install --upgrade "numpy>={lowest}"'
+
+
+def test_widgets_without_their_jupyterlab_front_end_fail(monkeypatch):
+    real_version = importlib.metadata.version
+
+    def version(name):
+        if name == "jupyterlab_widgets":
+            raise importlib.metadata.PackageNotFoundError(name)
+        return real_version(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", version)
+    result = doctor.check_widgets()
+    assert result.status == "fail" and "sliders would show as plain text" in result.detail
+
+
+def test_the_requirements_are_pyprojects(monkeypatch):
+    text = (COURSE_DIR / "pyproject.toml").read_text()
+    listed = doctor.requirements()
+    assert [name for name, _ in listed] == ["numpy", "matplotlib", "ipywidgets", "jupyterlab", "ipykernel"] + (
+        ["anywidget"] if '"anywidget' in text else [])
+    for name, lowest in listed:
+        assert f'"{name}>={lowest}"' in text
+
+    def not_installed(name):
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "requires", not_installed)  # a clone on a hub, not installed
+    assert doctor.requirements() == listed
+
+
+def test_a_package_imported_from_another_checkout_is_caught(tmp_path):
+    other = tmp_path / "course"
+    (other / "chapters").mkdir(parents=True)
+    (other / "scratchdl").mkdir()
+    result = doctor.check_source(other / "chapters")
+    assert result.status == "fail"
+    assert f"not from this checkout {other.resolve()}" in result.detail
+    assert result.fix == f'python -m pip install -e "{other.resolve()}"  (in the environment you run Jupyter from)'
+    assert doctor.check_source(COURSE_DIR / "chapters").status in ("ok", "warn")
+
+
+def test_a_bad_mode_is_caught(monkeypatch):
+    monkeypatch.setenv("SCRATCHDL_MODE", "solutions")
+    result = doctor.check_mode()
+    assert result.status == "fail" and "'solutions'" in result.detail and "learner, reference, fill" in result.detail
+
+
+def test_a_course_handed_out_without_solutions_is_a_warning_not_a_failure(tmp_path, monkeypatch):
+    monkeypatch.setenv("SCRATCHDL_SOLUTIONS", str(tmp_path / "nowhere"))
+    assert doctor.check_solutions().status == "warn"
+
+
+@pytest.mark.parametrize("text, expected", [("1.26.4", (1, 26, 4)), ("2.0rc1", (2, 0)), ("8.1", (8, 1))])
+def test_version_tuple(text, expected):
+    assert doctor.version_tuple(text) == expected

@@ -1,0 +1,75 @@
+"""The live training view: what it shows in a notebook, its plain-text fallback, and its cost."""
+
+import base64
+import io
+import re
+
+import numpy as np
+
+from scratchdl import datasets
+from scratchdl.live import LiveView, in_notebook, layer_table
+from scratchdl.monitor import layer_statistics
+from scratchdl.network import Network
+from scratchdl.optimizers import Adam
+
+
+def moons_model():
+    X, y = datasets.two_moons(400, 0.2, np.random.default_rng(0))
+    model = Network.from_architecture(
+        [{"input_dim": 2, "output_dim": 16, "activation": "relu"}, {"input_dim": 16, "output_dim": 2, "activation": "softmax"}],
+        np.random.default_rng(0),
+    )
+    return model, X, y
+
+
+def test_outside_a_notebook_fit_live_prints_one_plain_line_per_epoch(capsys):
+    assert not in_notebook()  # pytest is not a Jupyter kernel
+    model, X, y = moons_model()
+    model.fit(X, y, epochs=4, batch_size=32, optimizer=Adam(0.01), validation_data=(X[:100], y[:100]), live=True)
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("epoch")]
+    assert [line.split()[1] for line in lines] == ["1/4", "2/4", "3/4", "4/4"]
+    for line in lines:
+        assert re.search(r"loss \d\.\d{4}  accuracy \d\.\d{4}  val_loss \d\.\d{4}  val_accuracy \d\.\d{4}", line)
+        assert re.search(r"dead ReLUs: layer 2 \d+%", line) and "s left" in line
+    assert "<" not in "".join(lines)  # no HTML in a terminal
+
+
+def test_in_a_notebook_one_view_shows_progress_curves_and_layer_statistics():
+    model, X, y = moons_model()
+    shown = []
+    view = LiveView(X[:128], rich=True, show=shown.append)
+    history = model.fit(X, y, epochs=3, batch_size=32, optimizer=Adam(0.01), validation_data=(X[:100], y[:100]),
+                        callbacks=[view], verbose=0)
+    last = shown[-1]
+    assert "<progress value='1.0000'" in last and "epoch 3/3, batch 13/13" in last
+    assert f"val_accuracy <b>{history['val_accuracy'][-1]:.4f}</b>" in last
+    png = base64.b64decode(re.search(r"data:image/png;base64,([A-Za-z0-9+/=]+)", last).group(1))
+    assert png.startswith(b"\x89PNG")
+    for row in layer_statistics(model, X[:128]):
+        assert f"<td>{row['index']}</td><td>{row['layer']}</td>" in last.replace("&#x27;", "'")
+
+
+def test_the_figure_is_redrawn_only_within_its_time_budget():
+    model, X, y = moons_model()  # an epoch takes milliseconds, a redraw about a tenth of a second
+    shown = []
+    view = LiveView(X[:128], rich=True, show=shown.append, budget=0.05)
+    model.fit(X, y, epochs=30, batch_size=32, optimizer=Adam(0.01), callbacks=[view], verbose=0)
+    images = {re.search(r"base64,([^']+)", markup).group(1) for markup in shown if "base64," in markup}
+    assert len(images) <= 2  # the budget allows at most the first redraw and the final one
+    assert view.image and "epoch 30/30" in shown[-1]
+
+
+def test_the_layer_table_shows_the_dead_share_only_for_relu_layers():
+    model, X, _ = moons_model()
+    model.layers[0].params["b"][:8] = -100.0  # 8 of the 16 units can never fire
+    table = layer_table(layer_statistics(model, X))
+    rows = re.findall(r"<tr><td>(\d)</td><td>([^<]+)</td><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td></tr>", table)
+    assert [(index, dead) for index, _, _, _, dead in rows] == [("1", ""), ("2", "50%"), ("3", "")]  # softmax is in the loss
+    assert rows[0][2] == f"{model.layers[0].params['W'].std():.3g}"  # the weights' spread of Dense 2 -> 16
+
+
+def test_text_mode_goes_to_the_stream_it_is_given():
+    model, X, y = moons_model()
+    stream = io.StringIO()
+    model.fit(X, y, epochs=2, optimizer=Adam(0.01), callbacks=[LiveView(None, rich=False, stream=stream)], verbose=0)
+    assert stream.getvalue().count("\n") == 2 and "dead ReLUs" not in stream.getvalue()  # no sample, no statistics
