@@ -84,8 +84,7 @@ def test_widgets_without_their_jupyterlab_front_end_fail(monkeypatch):
 def test_the_requirements_are_pyprojects(monkeypatch):
     text = (COURSE_DIR / "pyproject.toml").read_text()
     listed = doctor.requirements()
-    assert [name for name, _ in listed] == ["numpy", "matplotlib", "ipywidgets", "jupyterlab", "ipykernel"] + (
-        ["anywidget"] if '"anywidget' in text else [])
+    assert [name for name, _ in listed] == ["numpy", "matplotlib", "ipywidgets", "jupyterlab", "ipykernel", "anywidget"]
     for name, lowest in listed:
         assert f'"{name}>={lowest}"' in text
 
