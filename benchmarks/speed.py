@@ -10,7 +10,8 @@ trained for one epoch of the 60,000 training images: Adam(0.001), batch 128, flo
 PyTorch is installed, the same network and recipe run in the same process and the ratio (ours /
 PyTorch) is printed: below 1 means the course's network is faster. Each figure is the best of
 --repeats epochs, the most stable measure on a busy machine; compare ratios, not seconds,
-between machines. The LeNet entry also gives the peak memory of a process that loads MNIST and
+between machines. The MLP entry also gives the cost of the live training view per epoch
+("live_view_overhead", a fraction: 0.04 = 4% slower). The LeNet entry also gives the peak memory of a process that loads MNIST and
 trains one epoch (measured in a fresh process, without PyTorch).
 """
 
@@ -28,14 +29,34 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a ch
 BATCH = 128
 
 
-def course_epoch(build, X, y, seed):
-    """Seconds for one epoch of a course model (a fresh network each time)."""
+def course_epoch(build, X, y, seed, epochs=1, live=False):
+    """Seconds per epoch of a course model (a fresh network each time).
+
+    With live=True the fit is watched by the notebook's live view, drawing its figure and HTML
+    as in Jupyter (only the sending to the browser is left out).
+    """
+    from scratchdl.live import LiveView
     from scratchdl.optimizers import Adam
 
     model = build(np.random.default_rng(seed))
+    callbacks = [LiveView(X[:256], rich=True, show=lambda markup: None)] if live else []
     start = time.perf_counter()
-    model.fit(X, y, epochs=1, batch_size=BATCH, optimizer=Adam(0.001), verbose=0, rng=seed)
-    return time.perf_counter() - start
+    model.fit(X, y, epochs=epochs, batch_size=BATCH, optimizer=Adam(0.001), verbose=0, rng=seed, callbacks=callbacks)
+    return (time.perf_counter() - start) / epochs
+
+
+LIVE_EPOCHS = 5  # the live view's cost is measured on a fit of this many epochs
+
+
+def live_view_overhead(X, y, repeats):
+    """How much slower an MLP epoch is with the live view watching: (with / without) - 1."""
+    from scratchdl import models
+
+    plain, live = measure([
+        lambda X, y, seed: course_epoch(models.mnist_mlp, X, y, seed, epochs=LIVE_EPOCHS),
+        lambda X, y, seed: course_epoch(models.mnist_mlp, X, y, seed, epochs=LIVE_EPOCHS, live=True),
+    ], X, y, repeats)
+    return round(live / plain - 1, 3)
 
 
 def torch_model(name):
@@ -153,6 +174,8 @@ def main(argv=None):
     result = {}
     for name in [args.only] if args.only else ["mlp", "lenet"]:
         result[name] = benchmark(name, inputs[name], data.y_train, args.repeats, with_torch)
+    if "mlp" in result:
+        result["mlp"]["live_view_overhead"] = live_view_overhead(inputs["mlp"], data.y_train, args.repeats)
     if "lenet" in result:
         result["lenet"]["peak_memory_mb"] = peak_memory_mb()
     if args.json:
@@ -168,6 +191,8 @@ def main(argv=None):
         else:
             print(f"  PyTorch:   {r['torch_seconds_per_epoch']:.3f} s/epoch")
             print(f"  ratio scratchdl / PyTorch: {r['ratio']:.2f} (below 1: the course's network is faster)")
+        if "live_view_overhead" in r:
+            print(f"  live view (fit(..., live=True)), {LIVE_EPOCHS} epochs: {r['live_view_overhead']:+.1%} per epoch (the aim: at most +10%)")
         if "peak_memory_mb" in r:
             print(f"  peak memory of a training process: {r['peak_memory_mb']} MB")
 

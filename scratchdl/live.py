@@ -9,7 +9,8 @@ Anywhere else (a terminal, CI) it prints one line per epoch instead.
 
 Drawing a figure takes time that training could use (about 0.1 s, as long as a few MLP
 batches), so the figure is redrawn only while the time spent drawing stays under `budget` (5%)
-of the time spent training; the last epoch is always drawn. The progress bar and the numbers,
+of the time spent training; the last epoch is always drawn (from the second epoch on:
+a curve needs two points). The progress bar and the numbers,
 which are cheap, update twice a second.
 """
 
@@ -82,7 +83,8 @@ class LiveView(Callback):
             self.stream.flush()
             return
         training_time = time.perf_counter() - self.start - self.drawing_time
-        if epoch == self.epochs or self.drawing_time + self.draw_cost <= self.budget * training_time:
+        curves = len(self.history["loss"]) >= 2  # a curve needs two points
+        if curves and (epoch == self.epochs or self.drawing_time + self.draw_cost <= self.budget * training_time):
             started = time.perf_counter()
             self.image = figure_as_png(plot_live(self.history))
             self.draw_cost = time.perf_counter() - started

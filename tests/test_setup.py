@@ -117,7 +117,7 @@ def test_notebook_checks_every_exercise_of_its_chapter_in_order(path):
     prose = "\n".join(source(c) for c in cells(path) if c["cell_type"] == "markdown")
     for exercise_id in wanted:  # ExerciseTodo sends the learner to "section 'Exercise 2.1'"
         name = load_exercises()[exercise_id].name
-        assert re.search(rf"Exercise {re.escape(exercise_id)}\b.{{0,600}}?`{re.escape(name)}\(", prose, re.DOTALL), (
+        assert re.search(rf"Exercise {re.escape(exercise_id)}\b.{{0,1000}}?`{re.escape(name)}\(", prose, re.DOTALL), (
             f"{path.name} has no instructions headed 'Exercise {exercise_id}' naming `{name}`"
         )
 
