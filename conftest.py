@@ -40,6 +40,7 @@ def pytest_configure(config):
         os.environ["SCRATCHDL_DATA"] = str(shared)
     config.addinivalue_line("markers", "shipped: checks the course as shipped (stubs only)")
     config.addinivalue_line("markers", "judges_exercises: runs an exercise's check on the selected code")
+    config.addinivalue_line("markers", "browser: drives JupyterLab in headless Chromium (-m 'not browser' leaves it out)")
 
 
 def shipped_checks_on(config):
@@ -69,3 +70,9 @@ def pytest_collection_modifyitems(config, items):
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = [item for item in items if not unwanted(item)]
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    folder = getattr(config, "scratchdl_browser_artifacts", None)  # set by tests/test_browser.py
+    if folder is not None:
+        terminalreporter.write_line(f"browser screenshots: {folder}")
