@@ -85,6 +85,11 @@ def circles(n, noise, rng, factor=0.5):
     return X[order], y[order]
 
 
+def wave_curve(x):
+    """The curve under wave()'s noise: sin(2 pi x) + x / 2, elementwise."""
+    return np.sin(2 * np.pi * x) + 0.5 * x
+
+
 def wave(n, noise, rng):
     """A noisy 1-D regression curve: y = sin(2 pi x) + x / 2 + noise, x in [-1, 1].
 
@@ -92,7 +97,7 @@ def wave(n, noise, rng):
     """
     _check_rng(rng)
     x = np.sort(rng.uniform(-1.0, 1.0, n)).reshape(-1, 1)
-    y = np.sin(2 * np.pi * x) + 0.5 * x + rng.normal(0.0, noise, size=(n, 1))
+    y = wave_curve(x) + rng.normal(0.0, noise, size=(n, 1))
     return x, y
 
 
