@@ -25,7 +25,8 @@ CHAPTERS = (
     Chapter(5, "05_backprop", "Backpropagation", ("gradcheck", "layers", "network"), ready=True),
     Chapter(6, "06_update", "Parameter updates and training", ("training", "optimizers"), ready=True),
     Chapter(7, "07_mnist", "MNIST with your own network", ("metrics", "baseline"), ready=True),
-    Chapter(8, "08_lenet", "Convolutions and LeNet-5", ("conv",), ready=False),
+    Chapter(8, "08_lenet", "Convolutions and LeNet-5", ("conv",), ready=True),
+    Chapter(9, "09_autograd", "Bonus: computational graphs and autograd", ("autograd",), ready=True),
 )
 
 

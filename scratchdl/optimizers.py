@@ -7,6 +7,8 @@ would be thrown away and the network would never change. State that lasts from s
 (a velocity, running averages) is kept per parameter, by its position in the list.
 """
 
+import numpy as np  # noqa: F401 - for your code
+
 from scratchdl.exercises import ExerciseTodo, exercise
 
 

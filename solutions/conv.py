@@ -2,8 +2,6 @@
 
 import numpy as np
 
-from scratchdl.conv import col2im as _col2im
-from scratchdl.conv import im2col as _im2col
 
 
 def im2col(x, kh, kw):
@@ -31,7 +29,7 @@ class Conv2D:
         n, _, h, w = padded.shape
         oh, ow = h - self.k + 1, w - self.k + 1
         self.padded_shape = padded.shape
-        self.cols = _im2col(padded, self.k, self.k)
+        self.cols = im2col(padded, self.k, self.k)
         W = self.params["W"].reshape(self.out_channels, -1)
         out = W @ self.cols  # (c_out, n * oh * ow)
         out += self.params["b"][:, None]
@@ -44,7 +42,7 @@ class Conv2D:
         self.grads["b"] = G.sum(axis=1)
         if not self.input_gradient:
             return None  # the images need no gradient: skip the most expensive part
-        dpadded = _col2im(W.T @ G, self.padded_shape, self.k, self.k)
+        dpadded = col2im(W.T @ G, self.padded_shape, self.k, self.k)
         p = self.padding
         return dpadded[:, :, p:dpadded.shape[2] - p, p:dpadded.shape[3] - p] if p else dpadded
 

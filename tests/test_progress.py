@@ -37,7 +37,7 @@ def test_progress_text_groups_exercises_by_chapter(fresh):
     out = result.stdout
     assert "Chapter 1 · Weight initialisation  (chapters/01_init.ipynb)" in out
     assert "· 1.2   xavier_normal" in out and "not started" in out
-    assert "Chapter 8 · Convolutions and LeNet-5  (planned)" in out
+    assert "Chapter 8 · Convolutions and LeNet-5  (chapters/08_lenet.ipynb)" in out
     assert f"0 of {len(EXERCISES)} exercises passing, 0 failing, {len(EXERCISES)} not started." in out
 
 
@@ -123,3 +123,13 @@ def test_notebook_functions_show_hints_in_order_and_progress_as_a_table(capsys):
     html = report._repr_html_()
     assert html.count("<tr><td>1.") == len([ex for ex in EXERCISES if ex.chapter == 1])
     assert "Chapter 1 · Weight initialisation" in html
+
+
+def test_every_reference_body_pasted_into_the_package_passes_its_check(tmp_path):
+    # What show_solution prints must work when a learner pastes it: no name that exists only
+    # in solutions/, and nothing that depends on where the body is defined.
+    course = copy_course(tmp_path, solutions=False)
+    for ex in EXERCISES:
+        set_body(course, ex.id, reference_body(ex.id))
+    states = {r["id"]: (r["state"], r["detail"]) for r in progress_json(course)}
+    assert {key: value for key, value in states.items() if value[0] != "passing"} == {}
