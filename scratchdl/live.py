@@ -164,7 +164,8 @@ def plot_live(history):
         ax.set_ylabel(metric)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend()
-    fig.tight_layout()
+    # Fixed margins: tight_layout would render the figure once more, every redraw.
+    fig.subplots_adjust(left=0.1 if has_accuracy else 0.18, right=0.98, bottom=0.18, top=0.88, wspace=0.3)
     return fig
 
 
