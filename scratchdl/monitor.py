@@ -37,12 +37,12 @@ def layer_statistics(model, X):
         X:     array (n, ...) of inputs, a sample of the training data (a few hundred is plenty).
 
     Returns:
-        list with one dict per layer, in order: "index", "layer" (its name), "output_std",
+        list with one dict per layer, in order: "index" (its place in model.layers), "layer" (its name), "output_std",
         "weight_std" (None for layers without weights) and "dead_share" (None except for ReLU).
     """
     rows = []
     a = np.asarray(X, dtype=model.dtype)
-    for index, layer in enumerate(model.layers, start=1):
+    for index, layer in enumerate(model.layers):  # from 0, like model.layers and named_parameters
         a = layer.forward(a)
         weights = layer.params.get("W")
         is_relu = isinstance(layer, Activation) and layer.name == "relu"

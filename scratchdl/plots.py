@@ -28,8 +28,9 @@ def _draw_regions(ax, xx, yy, probabilities, X, y, title):
     ax.imshow(image, origin="lower", extent=(xx.min(), xx.max(), yy.min(), yy.max()), aspect="auto")
     if n_classes == 2:
         ax.contour(xx, yy, probabilities[:, 1].reshape(xx.shape), levels=[0.5], colors="k", linewidths=1)
+    size = 10 if len(X) > 50 else 40  # a handful of points (XOR) must still be easy to see
     for k in range(n_classes):
-        ax.scatter(*X[y == k].T, s=10, color=CLASS_COLOURS[k % len(CLASS_COLOURS)], edgecolor="white",
+        ax.scatter(*X[y == k].T, s=size, color=CLASS_COLOURS[k % len(CLASS_COLOURS)], edgecolor="white",
                    linewidth=0.3, label=f"class {k}")
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
@@ -59,6 +60,7 @@ def plot_history(history, title="Training"):
         if f"val_{metric}" in history:
             ax.plot(epochs, history[f"val_{metric}"], label="validation")
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))  # whole epochs: 1, 2, ..., not 2.5
         ax.set_ylabel(metric)
         ax.set_title(f"{title}: {metric}")
         if metric == "loss" and min(history["loss"]) > 0:

@@ -77,11 +77,11 @@ def test_a_dead_relu_layer_gives_a_flat_loss_and_the_layer_is_named():
     X, y = moons()
     model = relu_net()
     model.layers[0].params["b"][:] = -10.0  # every first-layer unit starts below zero for all inputs
-    assert layer_statistics(model, X)[1]["dead_share"] == 1.0
+    assert layer_statistics(model, X)[1]["dead_share"] == 1.0  # model.layers[1], the first ReLU
     history = model.fit(X, y, epochs=10, batch_size=32, optimizer=Adam(0.001), rng=0, verbose=0)
     (finding,) = diagnose(history, model, X)
     assert finding.rule == "flat"
-    assert "layer 2 (100% dead)" in finding.remedy and "He initialisation" in finding.remedy
+    assert "layer 1 (100% dead)" in finding.remedy and "He initialisation" in finding.remedy
 
 
 def test_a_half_dead_layer_in_a_run_that_learns_is_still_reported():
@@ -91,7 +91,7 @@ def test_a_half_dead_layer_in_a_run_that_learns_is_still_reported():
     history = model.fit(X, y, epochs=20, batch_size=32, optimizer=Adam(0.01), rng=0, verbose=0)
     findings = diagnose(history, model, X)
     assert rules(findings) == ["dead_relu"]
-    assert findings[0].what.startswith("layer 4, Activation('relu'): ")
+    assert findings[0].what.startswith("layer 3, Activation('relu'): ")  # model.layers[3]
     share = int(re.search(r"(\d+)% of its units", findings[0].what).group(1))
     assert share >= 50  # the 8 silenced units, and any that died while training
 

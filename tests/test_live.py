@@ -30,7 +30,7 @@ def test_outside_a_notebook_fit_live_prints_one_plain_line_per_epoch(capsys):
     assert [line.split()[1] for line in lines] == ["1/4", "2/4", "3/4", "4/4"]
     for line in lines:
         assert re.search(r"loss \d\.\d{4}  accuracy \d\.\d{4}  val_loss \d\.\d{4}  val_accuracy \d\.\d{4}", line)
-        assert re.search(r"dead ReLUs: layer 2 \d+%", line) and "s left" in line
+        assert re.search(r"dead ReLUs: layer 1 \d+%", line) and "s left" in line
     assert "<" not in "".join(lines)  # no HTML in a terminal
 
 
@@ -64,7 +64,7 @@ def test_the_layer_table_shows_the_dead_share_only_for_relu_layers():
     model.layers[0].params["b"][:8] = -100.0  # 8 of the 16 units can never fire
     table = layer_table(layer_statistics(model, X))
     rows = re.findall(r"<tr><td>(\d)</td><td>([^<]+)</td><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td></tr>", table)
-    assert [(index, dead) for index, _, _, _, dead in rows] == [("1", ""), ("2", "50%"), ("3", "")]  # softmax is in the loss
+    assert [(index, dead) for index, _, _, _, dead in rows] == [("0", ""), ("1", "50%"), ("2", "")]  # softmax is in the loss
     assert rows[0][2] == f"{model.layers[0].params['W'].std():.3g}"  # the weights' spread of Dense 2 -> 16
 
 

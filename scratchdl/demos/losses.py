@@ -207,6 +207,7 @@ def plot_saturation(z_min=-10.0, z_max=6.0, threshold=VANISHING):
     axes[1].set_yscale("log")
     axes[1].set_ylabel("|dL/dz| (log scale)")
     axes[1].set_title("Its size: the MSE's vanishes when p is near 0")
+    axes[1].legend(fontsize=8, loc="lower center")
     fig.tight_layout()
     return fig
 
