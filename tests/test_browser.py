@@ -1,12 +1,16 @@
-"""Chapter 1 in a real browser, as a learner meets it: JupyterLab, headless Chromium, Run All, the explorer.
+"""Chapter 1 and draw-a-digit in a real browser, as a learner meets them: JupyterLab, headless Chromium.
 
-    python -m pytest tests/test_browser.py -v     this test alone (20-30 s)
+    python -m pytest tests/test_browser.py -v     these two tests alone (25-35 s)
     python -m pytest -m "not browser"             everything else
 
 It starts JupyterLab on 127.0.0.1 over a temporary copy of chapters/ (so the committed notebooks
 are never saved with outputs), with the kernel in reference mode. Debian's Chromium, driven by
 Playwright, opens chapter 1, runs every cell from the Run menu, checks that no cell raised, then
-moves the depth slider of the init explorer and checks that the plot is redrawn. Screenshots go to
+moves the depth slider of the init explorer and checks that the plot is redrawn. A second test
+writes a small notebook next to the chapters that shows draw_digit (chapters 7 and 8) with a cheap
+stand-in for a network, so no MNIST and no training: it checks that anywidget's canvas appears,
+draws a vertical stroke on it with the mouse, checks the plot under it and, from a cell typed into
+the notebook, that the kernel read the stroke as a 1, then clears it. Screenshots go to
 $SCRATCHDL_ARTIFACTS/browser/ (default: test-artifacts/browser/ in the repository); the run's
 closing summary prints the folder.
 
@@ -27,15 +31,18 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 
+import nbformat
 import pytest
 
 pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK = "01_init.ipynb"
+DRAW_NOTEBOOK = "draw_digit_in_browser.ipynb"  # written by the second test
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -222,10 +229,10 @@ def lab(tmp_path_factory, artifacts):
 # --- what the page shows ------------------------------------------------------------------
 
 
-def _kernel_state(lab):
+def _kernel_state(lab, notebook):
     """The execution state of the notebook's kernel on the server, or None before it has one."""
     for session in _api(lab, "/api/sessions"):
-        if session["path"] == NOTEBOOK and session.get("kernel"):
+        if session["path"] == notebook and session.get("kernel"):
             return session["kernel"]["execution_state"]
     return None
 
@@ -267,16 +274,16 @@ def _errors_shown(page):
     )
 
 
-def _saved_errors(lab):
+def _saved_errors(lab, notebook):
     """The error outputs of the notebook as JupyterLab saved it (cell number: ename: evalue)."""
-    cells = _api(lab, f"/api/contents/{NOTEBOOK}?content=1")["content"]["cells"]
+    cells = _api(lab, f"/api/contents/{notebook}?content=1")["content"]["cells"]
     return [f"cell {i + 1}: {out['ename']}: {out['evalue']}"
             for i, cell in enumerate(cells) if cell["cell_type"] == "code"
             for out in cell["outputs"] if out["output_type"] == "error"]
 
 
-def _last_saved(lab):
-    return _api(lab, f"/api/contents/{NOTEBOOK}?content=0")["last_modified"]
+def _last_saved(lab, notebook):
+    return _api(lab, f"/api/contents/{notebook}?content=0")["last_modified"]
 
 
 def _image(widget):
@@ -288,37 +295,74 @@ def _image(widget):
     )
 
 
-# --- the test -----------------------------------------------------------------------------
+# --- what the tests do in the page ---------------------------------------------------------
 
 
-def test_chapter_1_runs_in_jupyterlab_and_its_explorer_redraws(browser, lab, artifacts):
+@contextmanager
+def _new_page(browser, artifacts, failure):
+    """(page, the JavaScript errors it raises); on a failure, a screenshot `failure` first."""
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
     page.set_default_timeout(30_000)
     page_errors = []
     page.on("pageerror", lambda error: page_errors.append(str(error)))
     try:
-        page.goto(f"{lab.url}/lab/tree/{NOTEBOOK}?reset&token={lab.token}")
-        page.wait_for_selector(".jp-Notebook .jp-CodeCell")
-        # The status bar says Idle once before the kernel has even started: ask the server too.
-        _wait(lambda: _kernel_state(lab) == "idle"
-              and "| Idle" in page.inner_text("#jp-main-statusbar"),
-              STARTUP_TIMEOUT, "the notebook's kernel to start")
+        yield page, page_errors
+    except BaseException:
+        try:
+            page.screenshot(path=artifacts / failure, full_page=True)
+        except Exception as error:  # the page may be gone: keep the first failure
+            print(f"no failure screenshot: {error}")
+        raise
+    finally:
+        page.close()
 
-        page.get_by_role("menuitem", name="Run", exact=True).click()
-        page.click('li.lm-Menu-item[data-command="runmenu:run-all"]')
-        # Run All marks every cell [*] at once; an error stops the run and clears the rest.
-        _wait(lambda: any(p[1:-2].isdigit() for p in _prompts(page)) and "[*]:" not in _prompts(page)
-              and _kernel_state(lab) == "idle", RUN_TIMEOUT, "Run All Cells to finish")
 
-        not_run = [f"cell {i + 1}" for i, p in enumerate(_prompts(page)) if not p[1:-2].isdigit()]
+def _open(page, lab, notebook):
+    """Open `notebook` alone in JupyterLab and wait for its kernel."""
+    page.goto(f"{lab.url}/lab/tree/{notebook}?reset&token={lab.token}")
+    page.wait_for_selector(".jp-Notebook .jp-CodeCell")
+    # The status bar says Idle once before the kernel has even started: ask the server too.
+    _wait(lambda: _kernel_state(lab, notebook) == "idle"
+          and "| Idle" in page.inner_text("#jp-main-statusbar"),
+          STARTUP_TIMEOUT, "the notebook's kernel to start")
+
+
+def _run_all(page, lab, notebook):
+    """Run > Run All Cells, and wait for the run to end."""
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.click('li.lm-Menu-item[data-command="runmenu:run-all"]')
+    # Run All marks every cell [*] at once; an error stops the run and clears the rest.
+    _wait(lambda: any(p[1:-2].isdigit() for p in _prompts(page)) and "[*]:" not in _prompts(page)
+          and _kernel_state(lab, notebook) == "idle", RUN_TIMEOUT, "Run All Cells to finish")
+
+
+def _not_run(page, cells=None):
+    """The first `cells` (all) code cells without an execution count (counting code cells only)."""
+    return [f"cell {i + 1}" for i, p in enumerate(_prompts(page)[:cells]) if not p[1:-2].isdigit()]
+
+
+def _save(page, lab, notebook):
+    """File > Save, and wait until the server has written the file."""
+    unsaved = _last_saved(lab, notebook)
+    page.get_by_role("menuitem", name="File", exact=True).click()
+    page.click('li.lm-Menu-item[data-command="docmanager:save"]')
+    # The server writes the file in place: read it once the page has its answer (tab not dirty).
+    _wait(lambda: _last_saved(lab, notebook) != unsaved and not page.locator(".lm-TabBar-tab.jp-mod-dirty").count(),
+          30, "the notebook to be saved")
+
+
+# --- the tests ----------------------------------------------------------------------------
+
+
+def test_chapter_1_runs_in_jupyterlab_and_its_explorer_redraws(browser, lab, artifacts):
+    with _new_page(browser, artifacts, "failure.png") as (page, page_errors):
+        _open(page, lab, NOTEBOOK)
+        _run_all(page, lab, NOTEBOOK)
+
+        not_run = _not_run(page)
         shown = _errors_shown(page)
-        unsaved = _last_saved(lab)
-        page.get_by_role("menuitem", name="File", exact=True).click()
-        page.click('li.lm-Menu-item[data-command="docmanager:save"]')
-        # The server writes the file in place: read it once the page has its answer (tab not dirty).
-        _wait(lambda: _last_saved(lab) != unsaved and not page.locator(".lm-TabBar-tab.jp-mod-dirty").count(),
-              30, "the notebook to be saved")
-        saved = _saved_errors(lab)
+        _save(page, lab, NOTEBOOK)
+        saved = _saved_errors(lab, NOTEBOOK)
         assert not saved and not shown, (
             f"{NOTEBOOK} raised in the browser:\n" + "\n".join(saved) + "\n\n" + "\n\n".join(shown))
         assert not not_run, f"code cells that did not run (counting code cells only): {not_run}"
@@ -348,7 +392,7 @@ def test_chapter_1_runs_in_jupyterlab_and_its_explorer_redraws(browser, lab, art
         def redrawn():  # a new plot, the same at the last few looks, or an error
             seen.append((_image(explorer) or before)["src"])
             return bool(_errors_shown(page)) or (
-                _kernel_state(lab) == "idle" and seen[-1] == seen[-2] != before["src"])
+                _kernel_state(lab, NOTEBOOK) == "idle" and seen[-1] == seen[-2] != before["src"])
 
         _wait(redrawn, 30, "the explorer to redraw", settle=3)
         explorer.scroll_into_view_if_needed()
@@ -361,11 +405,137 @@ def test_chapter_1_runs_in_jupyterlab_and_its_explorer_redraws(browser, lab, art
             f"the plot for depth 3 should be one row of panels, lower than depth 10's two rows "
             f"({after['height']} px vs {before['height']} px)")
         assert not page_errors, f"JavaScript errors in the page: {page_errors}"
-    except BaseException:
+
+
+# A notebook that shows draw_digit without MNIST: the chapters' setup, then a stand-in "network"
+# that answers from the shape of the ink alone, so a vertical stroke is surely a 1.
+DRAW_SETUP = '''\
+# Setup, as in the chapters.
+%matplotlib inline
+try:
+    import scratchdl
+except ModuleNotFoundError:
+    import sys
+    sys.path.insert(0, "..")
+    import scratchdl'''
+DRAW_CELL = '''\
+import numpy as np
+from scratchdl.draw import draw_digit
+
+
+def tall_means_one(images):
+    """Stands in for a network: 91% a 1 when the ink is at least twice as tall as wide, else a 0."""
+    probabilities = np.full((len(images), 10), 0.01)
+    for p, image in zip(probabilities, images[:, 0]):
+        rows, cols = np.nonzero(image > 0.3)
+        tall = len(rows) > 0 and np.ptp(rows) + 1 >= 2 * (np.ptp(cols) + 1)
+        p[1 if tall else 0] = 0.91
+    return probabilities
+
+
+view = draw_digit({"test model": tall_means_one})
+view'''
+# Typed into a new cell once the stroke is drawn: what the kernel made of it (one line, typed).
+DRAW_CHECK = 'r = view.result; print("digit:", r and int(r["test model"].argmax()), "of", r and sorted(r))'
+PROMPT = "Draw a digit"  # what the output under a blank canvas starts with
+
+
+def _ink(canvas):
+    """How many of the canvas's pixels are inked (the stroke is white on black)."""
+    return canvas.evaluate(
+        """c => { const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+                  let n = 0; for (let i = 0; i < d.length; i += 4) n += d[i] > 127; return n; }"""
+    )
+
+
+def test_draw_a_digit_in_jupyterlab(browser, lab, artifacts):
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell(DRAW_SETUP), nbformat.v4.new_code_cell(DRAW_CELL)],
+        metadata={"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python",
+                                 "name": "python3"}},
+    )
+    nbformat.write(nb, lab.root / DRAW_NOTEBOOK)
+
+    with _new_page(browser, artifacts, "3-draw-failure.png") as (page, page_errors):
+        _open(page, lab, DRAW_NOTEBOOK)
+        _run_all(page, lab, DRAW_NOTEBOOK)
+        shown = _errors_shown(page)
+        assert not shown, f"{DRAW_NOTEBOOK} raised in the browser:\n" + "\n\n".join(shown)
+        assert not _not_run(page), f"code cells that did not run: {_not_run(page)}"
+
+        # anywidget's front end renders the canvas: without it, "Error displaying widget" or nothing.
+        canvases = page.locator("canvas.scratchdl-canvas")
         try:
-            page.screenshot(path=artifacts / "failure.png", full_page=True)
-        except Exception as error:  # the page may be gone: keep the first failure
-            print(f"no failure screenshot: {error}")
-        raise
-    finally:
-        page.close()
+            canvases.first.wait_for(state="visible", timeout=30_000)
+        except Exception:
+            shown = _errors_shown(page)
+            pytest.fail("draw_digit's canvas did not appear (is anywidget's JupyterLab extension "
+                        "loaded? `jupyter labextension list`)" + ("\n" + "\n\n".join(shown) if shown else ""))
+        assert canvases.count() == 1, f"one canvas expected, the page shows {canvases.count()}"
+        canvas = canvases.first
+        widget = page.locator(".widget-hbox", has=canvas)
+        output = widget.locator(".widget-output")
+        canvas.scroll_into_view_if_needed()
+        _wait(lambda: PROMPT in output.inner_text(), 30, f"the output to say {PROMPT!r}")
+        assert _image(widget) is None, "a plot under the canvas before anything was drawn"
+        assert _ink(canvas) == 0, "the canvas should start black"
+        widget.screenshot(path=artifacts / "3-draw-before.png")
+
+        # A vertical stroke from the top centre to the bottom centre, in small steps.
+        box = canvas.bounding_box()
+        x, top, height = box["x"] + box["width"] / 2, box["y"], box["height"]
+        page.mouse.move(x, top + 0.15 * height)
+        page.mouse.down()
+        page.mouse.move(x, top + 0.85 * height, steps=12)
+        page.mouse.up()
+        ink = _ink(canvas)
+        assert ink > 0, "the stroke left no ink on the canvas"
+
+        # On pointerup the drawing goes to Python, which replaces the prompt by the plot.
+        _wait(lambda: bool(_errors_shown(page)) or (
+            _image(widget) is not None and _kernel_state(lab, DRAW_NOTEBOOK) == "idle"),
+            30, "the plot of the drawing under the canvas")
+        shown = _errors_shown(page)
+        assert not shown, "an error after drawing:\n" + "\n\n".join(shown)
+        plot = _image(widget)
+        assert plot["src"].startswith("data:image/png;base64,")
+        assert plot["width"] > plot["height"], f"the digit and one bar chart side by side: {plot}"
+        assert PROMPT not in output.inner_text(), "the prompt should give way to the plot"
+        widget.screenshot(path=artifacts / "3-draw-after.png")
+
+        # The titles are inside the PNG: ask the kernel what the model said, from a new last cell.
+        page.locator(".jp-Notebook .jp-Cell").last.locator(".jp-InputPrompt").click()
+        page.keyboard.press("Escape")  # command mode
+        page.keyboard.press("b")  # a new cell below, selected
+        page.keyboard.press("Enter")  # edit it
+        page.keyboard.type(DRAW_CHECK)
+        cells = page.locator(".jp-Notebook .jp-CodeCell")
+        assert cells.count() == 3, f"a third code cell expected, the page has {cells.count()}"
+        typed = cells.nth(2).locator(".jp-InputArea .cm-content").inner_text()
+        assert typed == DRAW_CHECK, f"the new cell holds {typed!r}"
+        page.keyboard.press("Shift+Enter")
+        answer = cells.nth(2).locator(".jp-OutputArea-output")
+        _wait(lambda: answer.count() > 0 and "digit:" in answer.first.inner_text()
+              and _kernel_state(lab, DRAW_NOTEBOOK) == "idle", 30, "the new cell's output")
+        page.screenshot(path=artifacts / "3-draw-page.png", full_page=True)
+        assert answer.first.inner_text().strip() == "digit: 1 of ['test model']", (
+            f"a vertical stroke should read as a 1: {answer.first.inner_text().strip()!r}")
+
+        not_run = _not_run(page, 3)  # Shift+Enter on the last cell added a fourth, empty
+        shown = _errors_shown(page)
+        _save(page, lab, DRAW_NOTEBOOK)
+        saved = _saved_errors(lab, DRAW_NOTEBOOK)
+        assert not saved and not shown, (
+            f"{DRAW_NOTEBOOK} raised in the browser:\n" + "\n".join(saved) + "\n\n" + "\n\n".join(shown))
+        assert not not_run, f"code cells that did not run: {not_run}"
+        assert not page_errors, f"JavaScript errors in the page: {page_errors}"
+
+        # Clear: a black canvas again, and the prompt instead of the plot.
+        widget.get_by_role("button", name="Clear").click()
+        _wait(lambda: PROMPT in output.inner_text() and _image(widget) is None
+              and _kernel_state(lab, DRAW_NOTEBOOK) == "idle", 30, f"the output to say {PROMPT!r} again")
+        assert _ink(canvas) == 0, "Clear should leave the canvas black"
+        widget.screenshot(path=artifacts / "3-draw-cleared.png")
+        shown = _errors_shown(page)
+        assert not shown, "an error after Clear:\n" + "\n\n".join(shown)
+        assert not page_errors, f"JavaScript errors in the page: {page_errors}"
