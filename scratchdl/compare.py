@@ -1,8 +1,9 @@
 """Chapter 8's optional comparison with PyTorch: the same network, the same weights, the same
 training recipe - do both give the same numbers?
 
-PyTorch is not needed for the course. Install it for this comparison only (on this course's
-machines: pip install torch==2.13.0, a CPU build). Everything here imports it when called.
+PyTorch is not needed for the course. Install it for this comparison only, with
+pip install -e ".[torch]" in the course folder (a CPU build is enough). Everything here imports
+it when called.
 """
 
 import numpy as np

@@ -1,9 +1,10 @@
 """Chapter 8 - convolution and pooling layers for images of shape (n, channels, height, width).
 
 A convolution slides a small kernel over the image and takes, at every position, the weighted
-sum of the patch under it. Written with loops (conv2d_loops below) that is six nested loops;
-this module does the same maths with one matrix product: im2col copies every patch into a
-row of a matrix, and the kernels become the columns of another.
+sum of the patch under it. Written with loops (conv2d_loops below) that is four nested loops -
+examples, filters, rows, columns - around a sum over the patch; this module does the same maths
+with one matrix product: im2col copies every patch into a column of a matrix, and the kernels
+become the rows of another.
 
 Like PyTorch and every deep-learning library, "convolution" here means cross-correlation: the
 kernel is applied as it is, not flipped. (A convolution in the signal-processing sense flips

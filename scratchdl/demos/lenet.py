@@ -47,14 +47,22 @@ def conv_output_size(size, kernel, padding=0, stride=1):
     return (size + 2 * padding - kernel) // stride + 1
 
 
-def _annotate(ax, values, fmt="{:g}", fontsize=8):
-    """Write every entry of a small 2-D array on its cell, light on dark cells."""
+def _annotate(ax, values, fmt="{:g}", fontsize=8, limit=None):
+    """Write every entry of a small 2-D array on its cell, light on dark cells.
+
+    Cells are dark at the top of a sequential scale (e.g. "Blues"); with `limit`, the scale is
+    diverging, from -limit to limit (see _symmetric), and dark at both ends.
+    """
     finite = values[np.isfinite(values)]
     middle = (finite.min() + finite.max()) / 2 if finite.size else 0.0
     for (i, j), value in np.ndenumerate(values):
         if np.isfinite(value):
+            if limit is not None:
+                dark = abs(value) > 0.55 * limit
+            else:
+                dark = value > middle and finite.max() > finite.min()
             ax.text(j, i, fmt.format(value), ha="center", va="center", fontsize=fontsize,
-                    color="white" if value > middle and finite.max() > finite.min() else "black")
+                    color="white" if dark else "black")
 
 
 def _symmetric(ax, values, cmap="RdBu_r", limit=None):
@@ -87,7 +95,7 @@ def plot_filters_and_maps(image, W, maps, names, suptitle):
     limit = float(np.abs(W).max())  # one scale for all kernels, so that their sizes compare
     for top, bottom, kernel, out, name in zip(axes[0, 1:], axes[1, 1:], W, maps, names):
         _symmetric(top, kernel, limit=limit)
-        _annotate(top, kernel, "{:.2f}", fontsize=7)
+        _annotate(top, kernel, "{:.2f}", fontsize=7, limit=limit)
         top.set_title(name, fontsize=9)
         _symmetric(bottom, out)
         bottom.set_title(f"output {out.shape[0]}×{out.shape[1]}", fontsize=9)

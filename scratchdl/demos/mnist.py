@@ -249,7 +249,7 @@ def plot_confusion_matrices(matrices, suptitle="Confusion matrices on the test s
         ax.set_ylabel("true digit")
         ax.set_title(f"{name}: {int(mistakes.sum())} mistakes in {int(counts.sum()):,}")
     fig.suptitle(suptitle)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.985))  # room between the suptitle and the middle panel's title
     return fig
 
 
