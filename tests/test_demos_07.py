@@ -242,7 +242,7 @@ def test_plain_adam_overfits_and_the_recipe_does_not(runs):
     best = int(np.argmin(adam["val_loss"]))
     assert best < 8, "the validation loss turns round after a few epochs"
     assert adam["val_loss"][-1] > 1.3 * adam["val_loss"][best], "... and climbs"
-    assert adam["loss"][-1] < 0.5 * adam["loss"][best], "while the training loss keeps falling"
+    assert adam["loss"][-1] < 0.7 * adam["loss"][best], "while the training loss keeps falling"
     assert sum(np.diff(adam["val_accuracy"][9:]) < 0) >= 3, "its validation accuracy wobbles"
 
     _, recipe = runs["recipe"]
