@@ -7,7 +7,11 @@ state the learner's own scratchdl/ is in.
 import ast
 import importlib
 import inspect
+import io
+import re
 import sys
+import textwrap
+import tokenize
 from pathlib import Path
 
 import pytest
@@ -16,6 +20,8 @@ from scratchdl import exercises
 from scratchdl.checks import CHECKS, CheckFailed
 from scratchdl.course import CHAPTERS, load_exercises
 from scratchdl.exercises import REGISTRY, ExerciseTodo, SolutionsMissing
+
+from course_copy import reference_body
 
 LESSON = '''
 from scratchdl.exercises import ExerciseTodo, exercise
@@ -245,6 +251,47 @@ def test_every_exercise_has_a_check_with_graded_hints_and_documented_shapes():
         arguments = [p for p in inspect.signature(ex.learner).parameters if p != "self"]
         assert "Args:" in doc or not arguments, f"{ex.id} {ex.name}: the docstring must give the arguments' shapes"
         assert "Returns:" in doc or "in place" in doc, f"{ex.id} {ex.name}: the docstring must say what it returns"
+
+
+def _squeeze(text):
+    """Text with all whitespace removed and one kind of quote, for comparing code loosely."""
+    return re.sub(r"\s+", "", text).replace('"', "'")
+
+
+def _telling_lines(body):
+    """The lines of a reference body that give part of the answer away, squeezed.
+
+    Comments, blank lines and trivial lines (a bare `return name`, `continue`, anything shorter
+    than 12 characters) are dropped, and so is a leading `return`, so that a hint that quotes the
+    expression without the keyword still counts.
+    """
+    source = textwrap.dedent(body)
+    lines = source.splitlines()
+    for token in reversed(list(tokenize.generate_tokens(io.StringIO(source).readline))):
+        if token.type == tokenize.COMMENT:
+            row, col = token.start
+            lines[row - 1] = lines[row - 1][:col]
+    telling = []
+    for line in lines:
+        line = line.strip()
+        if not line or re.fullmatch(r"return\s+[\w.]+|continue|pass", line):
+            continue
+        line = _squeeze(re.sub(r"^return\s+", "", line))
+        if len(line) >= 12:
+            telling.append(line)
+    return telling
+
+
+def test_hints_give_the_idea_but_not_the_reference_body():
+    """The last hint is what a TA would say, not a body to paste: the course is handed out
+    without solutions/ so that the answers are not one command away."""
+    leaks = []
+    for ex in load_exercises().values():
+        hints = _squeeze(" ".join(CHECKS[ex.id].hints))
+        leaked = [line for line in _telling_lines(reference_body(ex.id)) if line in hints]
+        if len(leaked) > 1:
+            leaks.append(f"{ex.id} ({ex.name}): {leaked}")
+    assert not leaks, "hints that contain the reference body:\n" + "\n".join(leaks)
 
 
 def test_exercise_ids_are_numbered_in_order_per_chapter():

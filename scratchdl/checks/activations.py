@@ -94,8 +94,9 @@ def _wrong_values(wrong, z, kwargs):
         "Start from 1 / (1 + np.exp(-z)) and find where it overflows: for z = -1000, exp(-z) is "
         "exp(1000). np.where(cond, a, b) evaluates a and b for every element, so both of them "
         "must be safe for every z.",
-        "e = np.exp(-np.abs(z)) is never above 1. Then sigmoid is 1 / (1 + e) where z >= 0 and "
-        "e / (1 + e) where z < 0: return np.where(z >= 0, 1 / (1 + e), e / (1 + e)).",
+        "Let e = exp(-|z|) (np.exp and np.abs), which is never above 1. Sigmoid is 1 / (1 + e) "
+        "where z >= 0 and e / (1 + e) where z < 0 (multiply top and bottom of the usual formula by "
+        "exp(z) to see it); choose between the two with np.where(z >= 0, ..., ...).",
     ),
 )
 def check_sigmoid():
@@ -121,7 +122,8 @@ def check_sigmoid():
     hints=(
         "The derivative is easiest to write with the sigmoid itself: call your sigmoid from "
         "exercise 2.1 on z first.",
-        "s = sigmoid(z); return s * (1 - s)",
+        "The derivative is sigmoid(z) times (1 - sigmoid(z)), element by element. Compute "
+        "sigmoid(z) once, keep it in a variable and use it twice.",
     ),
 )
 def check_sigmoid_derivative():
@@ -152,7 +154,8 @@ def check_sigmoid_derivative():
     hints=(
         "The exp formula overflows for |z| around 1000. numpy has a stable tanh; so does the "
         "identity tanh(z) = 2 * sigmoid(2 * z) - 1 with your stable sigmoid.",
-        "return np.tanh(z)",
+        "np.tanh is stable for every z and works element by element on arrays: it is the whole "
+        "answer. (2 * sigmoid(2 * z) - 1 with your stable sigmoid also works.)",
     ),
 )
 def check_tanh():
@@ -177,7 +180,8 @@ def check_tanh():
     "2.4",
     hints=(
         "Write the derivative in terms of tanh(z) itself, using your tanh from exercise 2.3.",
-        "return 1 - tanh(z) ** 2",
+        "tanh'(z) = 1 - tanh(z)**2, element by element: call your tanh once rather than writing the "
+        "exp formula again.",
     ),
 )
 def check_tanh_derivative():
@@ -207,7 +211,8 @@ def check_tanh_derivative():
     hints=(
         "You need the larger of z and 0, element by element. Python's max compares single "
         "numbers; numpy has an elementwise version.",
-        "return np.maximum(z, 0)",
+        "np.maximum(z, 0) compares element by element and keeps the shape of z; Python's max would "
+        "try to compare the whole array with 0 at once.",
     ),
 )
 def check_relu():
@@ -228,7 +233,8 @@ def check_relu():
     hints=(
         "The slope of max(0, z) is 1 to the right of 0 and 0 to the left. A comparison gives "
         "booleans; the result must be floats.",
-        "return (z > 0).astype(z.dtype)",
+        "A comparison such as z > 0 gives a boolean array of z's shape; turn it into numbers of z's "
+        "own dtype with .astype(z.dtype), so that it is 1.0 where z > 0 and 0.0 elsewhere.",
     ),
 )
 def check_relu_derivative():
@@ -256,7 +262,8 @@ def _leaky(x, alpha):
     hints=(
         "Choose between two values element by element: z where z is positive, alpha * z "
         "elsewhere. Use the `alpha` argument, not a fixed number.",
-        "return np.where(z > 0, z, alpha * z)",
+        "np.where(condition, value_if_true, value_if_false) chooses element by element: the "
+        "condition is z > 0, the two values are z and alpha * z.",
     ),
 )
 def check_leaky_relu():
@@ -283,7 +290,8 @@ def check_leaky_relu():
     hints=(
         "The slope is 1 on the right of 0 and alpha on the left - a constant, not a multiple "
         "of z.",
-        "return np.where(z > 0, 1.0, alpha).astype(z.dtype)",
+        "Use np.where with the condition z > 0 and the two slopes 1.0 and alpha. np.where of two "
+        "plain numbers gives float64, so cast the result with .astype(z.dtype) to keep z's dtype.",
     ),
 )
 def check_leaky_relu_derivative():
@@ -339,7 +347,9 @@ def _softmax_rows(z):
         "Softmax does not change if you subtract the same number from every score of a row. "
         "Subtract each row's maximum, exponentiate, then divide by the row's sum. Reduce over "
         "the last axis with keepdims=True so the shapes line up for a batch.",
-        "e = np.exp(z - z.max(axis=-1, keepdims=True)); return e / e.sum(axis=-1, keepdims=True)",
+        "Subtract z.max(axis=-1, keepdims=True) before np.exp, so that the largest exponent is "
+        "exp(0) = 1. Then divide by the sum of the exponentials over the same axis, again with "
+        "keepdims=True, so that an (n, k) array is divided by an (n, 1) one.",
     ),
 )
 def check_softmax():

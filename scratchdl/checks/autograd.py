@@ -81,9 +81,9 @@ def _unbroadcast_mistakes(grad, shape, right):
         "Two steps. Broadcasting adds axes at the front: sum grad over its first "
         "grad.ndim - len(shape) axes. Then, for every axis where shape has a 1 but grad does "
         "not, sum over it with keepdims=True.",
-        "grad = grad.sum(axis=tuple(range(grad.ndim - len(shape)))); then "
-        "axes = tuple(i for i, s in enumerate(shape) if s == 1 and grad.shape[i] != 1); "
-        "return grad.sum(axis=axes, keepdims=True)",
+        "np.sum takes a tuple of axes, and tuple(range(k)) is the first k: sum over those with k = "
+        "grad.ndim - len(shape). Then find, with enumerate(shape), the axes where shape has a 1 and "
+        "grad does not, and sum over them with keepdims=True so that they stay as axes of size 1.",
     ),
 )
 def check_unbroadcast():
@@ -152,7 +152,9 @@ def _expect_gradients(grads, truths, names, what, mistakes_for):
     hints=(
         "Hold b fixed: out = a * b changes by b for every unit change of a, element by element. "
         "Then the chain rule multiplies by grad. The same for b, with the roles swapped.",
-        "return grad * self.b, grad * self.a",
+        "The gradient for a is grad times b and the gradient for b is grad times a, element by "
+        "element (*), using the inputs forward kept in self.a and self.b. Return them as a pair, "
+        "a's first.",
     ),
 )
 def check_mul_backward():
@@ -180,7 +182,8 @@ def check_mul_backward():
     hints=(
         "Each gradient has the shape of its input: grad_a like a (n, k), grad_b like b (k, m), "
         "from grad (n, m). Only one arrangement of grad, a, b and transposes gives each shape.",
-        "return grad @ self.b.T, self.a.T @ grad",
+        "grad_a = grad times b transposed: (n, m) @ (m, k) -> (n, k); grad_b = a transposed times "
+        "grad: (k, n) @ (n, m) -> (k, m). Use @ and .T on self.a and self.b, and return the pair.",
     ),
 )
 def check_matmul_backward():
@@ -215,8 +218,9 @@ def check_matmul_backward():
         "output element it went into: copy grad back along the summed axes. "
         "np.broadcast_to(grad, self.shape) copies - once the summed axes are back in grad as "
         "axes of size 1 (np.expand_dims(grad, self.axes)), which matters when keepdims is False.",
-        "if not self.keepdims: grad = np.expand_dims(grad, self.axes); "
-        "return (np.broadcast_to(grad, self.shape),)",
+        "When keepdims is False, first put the summed axes back with np.expand_dims and self.axes; "
+        "then np.broadcast_to stretches grad to a's shape, self.shape. backward returns one "
+        "gradient per input: here a tuple of one.",
     ),
 )
 def check_sum_backward():
@@ -255,7 +259,8 @@ def check_sum_backward():
     hints=(
         "The derivative of exp is exp itself, and forward kept exp(a) in self.out. Then the "
         "chain rule multiplies by grad.",
-        "return (grad * self.out,)",
+        "Multiply grad element by element by self.out, which is exp(a), and return it in a tuple of "
+        "one: backward returns one gradient per input.",
     ),
 )
 def check_exp_backward():
@@ -284,7 +289,8 @@ def check_exp_backward():
     hints=(
         "Where a > 0, relu is the identity and the gradient passes through; elsewhere relu is "
         "flat and the gradient is stopped. A comparison gives the mask.",
-        "return (grad * (self.a > 0),)",
+        "self.a > 0 is a boolean mask: multiplying grad by it keeps grad where a > 0 and gives 0 "
+        "elsewhere. Return the result in a tuple of one.",
     ),
 )
 def check_relu_backward():
@@ -345,8 +351,9 @@ def _graphs():
         "Depth first from the root: before you append a node, append all of its inputs "
         "(recursively). A set of the nodes you have already placed stops a node that is used "
         "twice from being placed twice.",
-        "order, placed = [], set(); def place(node): if node not in placed: placed.add(node); "
-        "[place(i) for i in node.inputs]; order.append(node).  Then place(root); return order",
+        "Write a small inner function place(node) that does nothing if the node is already in the "
+        "set; otherwise it adds it, calls itself on each of node.inputs, and only then appends the "
+        "node to the list. Call it on the root and return the list.",
     ),
 )
 def check_topological_order():
@@ -546,10 +553,10 @@ def _judge_graph(build, arrays, names, what, chain_passed=False, reused=False, c
         "ones, then go through the order backwards. For each node with an operation, "
         "node.op.backward(node.grad) gives one gradient per input: add each to that input's "
         "grad, after unbroadcast to the input's shape.",
-        "order = topological_order(self); for node in order: node.grad = np.zeros_like(node.data); "
-        "self.grad = np.ones_like(self.data); for node in reversed(order): if node.op is not None: "
-        "for inp, g in zip(node.inputs, node.op.backward(node.grad)): "
-        "inp.grad += unbroadcast(g, inp.data.shape)",
+        "Order the nodes with topological_order; start every node's grad at zeros and the root's at "
+        "ones; walk the order backwards and, for each node made by an operation, add (+=) each "
+        "input's share from op.backward(node.grad), summed back to the input's shape with "
+        "unbroadcast.",
     ),
 )
 def check_backward():

@@ -24,8 +24,9 @@ MEANS = np.array([[1.0, 0, 0, 0], [0, 2.0, 0, 1.0], [0, 0, 3.0, 3.0]])
     hints=(
         "Flatten the images to rows, then average the rows of each class. With Y = one_hot(y, "
         "self.n_classes), the sum of each class's rows is Y.T @ X and the count is Y.sum(axis=0).",
-        "X = X.reshape(len(X), -1); Y = one_hot(y, self.n_classes); "
-        "self.means = (Y.T @ X) / Y.sum(axis=0)[:, None]; return self",
+        "X.reshape(len(X), -1) flattens each image to a row. Y.T @ X is (n_classes, n_pixels), one "
+        "sum per class, and Y.sum(axis=0) is (n_classes,): give the counts a new last axis ([:, "
+        "None]) to divide row by row. Store the result in self.means and return self.",
     ),
 )
 def check_fit():
@@ -56,8 +57,9 @@ def check_fit():
         "For each class mean m (a row of self.means), the distance of every image is "
         "((X - m)**2).mean(axis=1) on the flattened images. Stack the ten columns and take the "
         "argmin along the classes.",
-        "X = X.reshape(len(X), -1); distances = np.stack([((X - m) ** 2).mean(axis=1) for m in self.means], axis=1); "
-        "return distances.argmin(axis=1)",
+        "After flattening X to (n, n_pixels), compute one column of n distances per class mean, put "
+        "the columns side by side with np.stack(..., axis=1) into (n, n_classes), and take the "
+        "argmin along axis 1: the index of the nearest mean is the predicted class.",
     ),
 )
 def check_predict():

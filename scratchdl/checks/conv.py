@@ -26,8 +26,10 @@ def _random(shape, seed):
         "sliding_window_view(x, (kh, kw), axis=(2, 3)) has shape (n, c, oh, ow, kh, kw). A column "
         "is indexed by (n, oh, ow) and a row by (c, kh, kw): transpose the axes into the order "
         "(c, kh, kw, n, oh, ow), then reshape to two dimensions.",
-        "windows = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(2, 3)); "
-        "return windows.transpose(1, 4, 5, 0, 2, 3).reshape(c * kh * kw, n * oh * ow)",
+        "The view is np.lib.stride_tricks.sliding_window_view; take n, c, h, w from x.shape, and oh "
+        "= h - kh + 1, ow = w - kw + 1. transpose takes, for each new position, the number of the "
+        "old axis that goes there: old axes (n, c, oh, ow, kh, kw) are numbered 0 to 5. Then "
+        "reshape to (c * kh * kw, n * oh * ow).",
     ),
 )
 def check_im2col():
@@ -67,9 +69,10 @@ def check_im2col():
         "Reshape cols to (c, kh, kw, n, oh, ow). For each offset (u, v), cols[:, u, v] has shape "
         "(c, n, oh, ow): add it to rows u..u + oh and columns v..v + ow of a (c, n, h, w) array "
         "of zeros. Finally transpose to (n, c, h, w).",
-        "slabs = cols.reshape(c, kh, kw, n, oh, ow); dx = np.zeros((c, n, h, w)); "
-        "for u in range(kh): for v in range(kw): dx[:, :, u:u + oh, v:v + ow] += slabs[:, u, v]; "
-        "return dx.transpose(1, 0, 2, 3)",
+        "Take n, c, h, w from x_shape, and oh = h - kh + 1, ow = w - kw + 1. Loop over u in "
+        "range(kh) and v in range(kw) and add with += (not =): overlapping patches share pixels, "
+        "and their gradients add up. The (c, n, h, w) order lets each slab line up with its slice "
+        "without a transpose; transpose (1, 0, 2, 3) once at the end.",
     ),
 )
 def check_col2im():
@@ -117,10 +120,10 @@ def _conv_layer(padding, dtype=np.float64):
         "Pad, unroll with your im2col, then one matrix product: W.reshape(c_out, -1) has one row per "
         "kernel, in the same (channel, u, v) order as each column of cols. Add the bias to every "
         "column, then reshape (c_out, n, oh, ow) and swap the first two axes.",
-        "p = self.padding; padded = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p))); n, _, h, w = padded.shape; "
-        "oh, ow = h - self.k + 1, w - self.k + 1; self.padded_shape = padded.shape; "
-        "self.cols = im2col(padded, self.k, self.k); W = self.params['W'].reshape(self.out_channels, -1); "
-        "out = W @ self.cols + self.params['b'][:, None]; return out.reshape(self.out_channels, n, oh, ow).transpose(1, 0, 2, 3)",
+        "np.pad with ((0, 0), (0, 0), (p, p), (p, p)) pads only the two image axes; after padding, "
+        "oh = h - k + 1 and ow = w - k + 1. Keep the padded shape and cols on self for backward. "
+        "(c_out, c*k*k) @ (c*k*k, n*oh*ow) gives (c_out, n*oh*ow), and the bias as a column, b[:, "
+        "None], broadcasts over it.",
     ),
 )
 def check_conv_forward():
@@ -155,11 +158,10 @@ def check_conv_forward():
         "This is a dense layer's backward on its side. Turn grad_out into G of shape (c_out, n * oh * "
         "ow) (transpose (1, 0, 2, 3), then reshape); then dW = G @ cols.T, db = G.sum(axis=1), and "
         "the gradient for cols is W_flat.T @ G - col2im turns it back into an image.",
-        "G = grad_out.transpose(1, 0, 2, 3).reshape(self.out_channels, -1); W = self.params['W'].reshape(self.out_channels, -1); "
-        "self.grads['W'] = (G @ self.cols.T).reshape(self.params['W'].shape); self.grads['b'] = G.sum(axis=1); "
-        "if not self.input_gradient: return None; "
-        "dpadded = col2im(W.T @ G, self.padded_shape, self.k, self.k); p = self.padding; "
-        "return dpadded[:, :, p:dpadded.shape[2] - p, p:dpadded.shape[3] - p] if p else dpadded",
+        "dW comes out as (c_out, c*k*k): reshape it to W's shape. Return None when "
+        "self.input_gradient is False; otherwise col2im(W_flat.T @ G, self.padded_shape, k, k) is "
+        "the gradient of the padded input: crop the padding off its two image axes (a slice p:size "
+        "- p, or nothing when p is 0, since p:-0 would be empty).",
     ),
 )
 def check_conv_backward():
@@ -245,8 +247,10 @@ def _pool_forward(layer_class, exercise, statistic, wrong):
         "Crop to an even size, reshape to (n, c, h // 2, 2, w // 2, 2) - axis 3 is the row within the "
         "block, axis 5 the column - and take the maximum over those two axes. For backward, also "
         "remember which of the four members was the largest.",
-        "corners = np.stack([x[:, :, a:h // 2 * 2:2, b:w // 2 * 2:2] for a in (0, 1) for b in (0, 1)]); "
-        "self.winner = corners.argmax(axis=0); return corners.max(axis=0)",
+        "After cropping to even sizes H = h // 2 * 2 and W = w // 2 * 2, the four members of every "
+        "block are the strided slices x[:, :, a:H:2, b:W:2] for a, b in (0, 1). np.stack them into "
+        "(4, n, c, h // 2, w // 2): .max(axis=0) is the output, and .argmax(axis=0) says which of "
+        "the four won - keep it, and x.shape, on self for backward.",
     ),
 )
 def check_maxpool_forward():
@@ -262,8 +266,10 @@ def check_maxpool_forward():
         "Only the largest member of each block affected the output, so only it gets the gradient. "
         "Remember in forward which member won (argmax over the four, which picks the first of equal "
         "ones), and in backward put grad_out there and 0 elsewhere.",
-        "dx = np.zeros(self.x_shape); for k, (a, b) in enumerate([(0, 0), (0, 1), (1, 0), (1, 1)]): "
-        "dx[:, :, a:h // 2 * 2:2, b:w // 2 * 2:2] = grad_out * (self.winner == k); return dx",
+        "Start from np.zeros of forward's input shape. For each of the four members k = (a, b), in "
+        "the order forward stacked them, write grad_out * (winner == k) into the strided slice [:, "
+        ":, a:H:2, b:W:2]: the mask is 1 only where that member was the maximum. Rows or columns "
+        "cropped off in forward keep gradient 0.",
     ),
 )
 def check_maxpool_backward():
@@ -296,8 +302,8 @@ def check_maxpool_backward():
     hints=(
         "Like max pooling, with the mean of each block instead of the maximum. The four members of "
         "the blocks are also four strided slices: x[:, :, a::2, b::2] for a, b in {0, 1} (after cropping).",
-        "h, w = x.shape[2] // 2 * 2, x.shape[3] // 2 * 2; "
-        "return sum(x[:, :, a:h:2, b:w:2] for a in (0, 1) for b in (0, 1)) / 4",
+        "Crop to even sizes H = h // 2 * 2 and W = w // 2 * 2, add up the four strided slices (sum "
+        "over a generator, or +) and divide by 4. Keep x.shape on self for backward.",
     ),
 )
 def check_avgpool_forward():
@@ -313,8 +319,9 @@ def check_avgpool_forward():
     hints=(
         "Every member of a block counted 1/4 towards its output, so each gets a quarter of the "
         "output's gradient: the same value in all four places of the block.",
-        "dx = np.zeros(self.x_shape); for a in (0, 1): for b in (0, 1): "
-        "dx[:, :, a:h // 2 * 2:2, b:w // 2 * 2:2] = grad_out / 4; return dx",
+        "Start from np.zeros of forward's input shape and, for each of the four offsets (a, b), "
+        "assign grad_out / 4 to the strided slice [:, :, a:H:2, b:W:2] (H, W the cropped even "
+        "sizes). Cropped rows or columns get 0.",
     ),
 )
 def check_avgpool_backward():
@@ -339,7 +346,8 @@ def check_avgpool_backward():
     "8.9",
     hints=(
         "One row per example: reshape to (n, -1). Remember the shape you were given.",
-        "self.x_shape = x.shape; return x.reshape(len(x), -1)",
+        "Keep x.shape in self.x_shape for backward, and reshape to (len(x), -1): the -1 lets numpy "
+        "work out c * h * w.",
     ),
 )
 def check_flatten_forward():
@@ -359,7 +367,8 @@ def check_flatten_forward():
     "8.10",
     hints=(
         "Give the gradient the shape of forward's input back.",
-        "return grad_out.reshape(self.x_shape)",
+        "Reshape grad_out to the input shape that forward kept in self.x_shape: a gradient has the "
+        "shape of what it is the gradient of.",
     ),
 )
 def check_flatten_backward():

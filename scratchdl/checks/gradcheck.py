@@ -33,9 +33,10 @@ def _one_sided(f, x, eps):
         "Loop over every position with `for i in np.ndindex(x.shape):`. At each: remember x[i], "
         "set it to x[i] + eps and call f(x), set it to x[i] - eps and call f(x), put the original "
         "back, and divide the difference by 2 * eps.",
-        "grad = np.zeros(x.shape); for i in np.ndindex(x.shape): original = x[i]; x[i] = original + eps; "
-        "f_plus = f(x); x[i] = original - eps; f_minus = f(x); x[i] = original; "
-        "grad[i] = (f_plus - f_minus) / (2 * eps)",
+        "Start from an array of zeros shaped like x, and fill one position per pass of the "
+        "np.ndindex loop with the central difference (f at x[i] + eps minus f at x[i] - eps) / (2 * "
+        "eps). x is changed in place, so restore x[i] before moving on, or every later value is "
+        "wrong.",
     ),
 )
 def check_numerical_gradient():

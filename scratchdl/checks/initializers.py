@@ -93,7 +93,8 @@ def _expect_normal_shape(what, W):
     hints=(
         "The generator you are given has a method that draws from a normal distribution with "
         "a chosen mean and standard deviation, and a `size` argument for the shape.",
-        "return rng.normal(0.0, std, size=(fan_in, fan_out))",
+        "Call rng.normal with mean 0.0, standard deviation std and size=(fan_in, fan_out): one row "
+        "per input and one column per unit, so that x @ W works for a batch x of shape (n, fan_in).",
     ),
 )
 def check_small_normal():
@@ -138,7 +139,9 @@ _WRONG_FANS = [
     hints=(
         "Work out the standard deviation from the variance 2 / (fan_in + fan_out) first, then "
         "draw as in exercise 1.1.",
-        "std = np.sqrt(2.0 / (fan_in + fan_out)); return rng.normal(0.0, std, size=(fan_in, fan_out))",
+        "The variance is 2 / (fan_in + fan_out), so the standard deviation is its square root "
+        "(np.sqrt); draw with rng.normal(mean, std, size=...) in the shape (fan_in, fan_out), as in "
+        "exercise 1.1.",
     ),
 )
 def check_xavier_normal():
@@ -158,8 +161,9 @@ def check_xavier_normal():
     hints=(
         "A uniform distribution on (-a, a) has variance a**2 / 3. Choose a so that this equals "
         "2 / (fan_in + fan_out).",
-        "limit = np.sqrt(6.0 / (fan_in + fan_out)); "
-        "return rng.uniform(-limit, limit, size=(fan_in, fan_out))",
+        "Solving a**2 / 3 = 2 / (fan_in + fan_out) gives a = sqrt(6 / (fan_in + fan_out)) "
+        "(np.sqrt). Draw with rng.uniform(low, high, size=...) between -a and a, in the shape "
+        "(fan_in, fan_out).",
     ),
 )
 def check_xavier_uniform():
@@ -205,7 +209,8 @@ _HE_STD = math.sqrt(2 / FAN_IN)
     hints=(
         "Only fan_in appears in He initialisation, and the variance is twice the 1 / fan_in that "
         "keeps a linear layer's signal steady.",
-        "std = np.sqrt(2.0 / fan_in); return rng.normal(0.0, std, size=(fan_in, fan_out))",
+        "The variance is 2 / fan_in, so the standard deviation is its square root (np.sqrt); draw "
+        "with rng.normal(mean, std, size=...) in the shape (fan_in, fan_out), as in exercise 1.1.",
     ),
 )
 def check_he_normal():

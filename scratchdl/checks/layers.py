@@ -30,7 +30,9 @@ def _dense(dtype=np.float64, seed=0):
     hints=(
         "One matrix product gives every unit's weighted sum for every example: (n, fan_in) @ "
         "(fan_in, fan_out) -> (n, fan_out). Then add the bias to every row, and remember x.",
-        'self.x = x; return x @ self.params["W"] + self.params["b"]',
+        "The weighted sums are x @ W with the weight matrix W (fan_in, fan_out) from self.params; "
+        "adding the bias b (fan_out,) broadcasts it to every row. Keep the input in self.x first: "
+        "backward needs it.",
     ),
 )
 def check_dense_forward():
@@ -78,8 +80,9 @@ def _backward_truth(x, W, b, G):
         "Each gradient has the shape of the thing it is the gradient of: dW like W (fan_in, "
         "fan_out), db like b (fan_out,), dx like x (n, fan_in). Arrange x, G = grad_out and W so "
         "that the matrix shapes fit.",
-        'self.grads["W"] = self.x.T @ grad_out; self.grads["b"] = grad_out.sum(axis=0); '
-        'return grad_out @ self.params["W"].T',
+        "Fit the shapes: dW = x.T @ G is (fan_in, n) @ (n, fan_out); db is G summed over the batch "
+        "axis (axis=0); dx = G @ W.T is (n, fan_out) @ (fan_out, fan_in). Store dW and db in "
+        "self.grads under the names of the parameters and return dx.",
     ),
 )
 def check_dense_backward():
@@ -126,7 +129,8 @@ def check_dense_backward():
         "out = g(z) elementwise, so d out / d z is g'(z) at the same position, and the chain rule "
         "multiplies: element by element, not a matrix product. The layer kept z in self.z and "
         "has its derivative in self.g_prime.",
-        "return grad_out * self.g_prime(self.z)",
+        "Multiply grad_out element by element (*) by the derivative at the kept pre-activation, "
+        "self.g_prime applied to self.z; the result has the shape of z.",
     ),
 )
 def check_activation_backward():

@@ -61,7 +61,8 @@ def _mse(y_pred, y):
     hints=(
         "Square the differences, then average over every element (all rows and all columns). "
         "Keep the difference for backward.",
-        "self.diff = y_pred - y; return float(np.mean(self.diff ** 2))",
+        "Keep the difference y_pred - y in self.diff (backward needs it), then take np.mean of its "
+        "square over every element. Return the loss as a Python float with float().",
     ),
 )
 def check_mse_forward():
@@ -88,7 +89,9 @@ def check_mse_forward():
     hints=(
         "Differentiate (1/N) * sum((y_pred - y)**2) with respect to one element of y_pred: only one "
         "term of the sum contains it.",
-        "return 2 * self.diff / self.diff.size",
+        "The derivative of (1/N) * sum(d**2) with respect to one element is 2 * d / N: d is the "
+        "difference forward kept in self.diff, and N the number of its elements (.size), not the "
+        "number of rows.",
     ),
 )
 def check_mse_backward():
@@ -132,8 +135,8 @@ def _bce(p, y):
     hints=(
         "Clip p into [self.EPS, 1 - self.EPS] first (np.clip), so that log never sees 0. Then "
         "average -(y log p + (1 - y) log(1 - p)) over the batch.",
-        "self.p = np.clip(p, self.EPS, 1 - self.EPS); self.y = y; "
-        "return float(-np.mean(y * np.log(self.p) + (1 - y) * np.log(1 - self.p)))",
+        "Keep the clipped p in self.p and y in self.y: backward uses both. Use np.log on the "
+        "clipped p, np.mean over the batch for the average, and return the loss as a Python float.",
     ),
 )
 def check_bce_forward():
@@ -161,7 +164,9 @@ def check_bce_forward():
     hints=(
         "Differentiate -(y log p + (1 - y) log(1 - p)) with respect to p, at the clipped p, and "
         "remember the 1 / n of the average.",
-        "return (self.p - self.y) / (self.p * (1 - self.p)) / len(self.y)",
+        "For one example, dL/dp = (p - y) / (p * (1 - p)). Use the clipped p and the y kept by "
+        "forward in self.p and self.y, and divide by the number of examples, len(self.y), for the "
+        "average.",
     ),
 )
 def check_bce_backward():
@@ -217,9 +222,10 @@ def _softmax(logits):
         "Shift each row by its maximum, then log_probs = shifted - log(sum(exp(shifted))) along the "
         "row. Pick each example's log-probability of its own label with "
         "log_probs[np.arange(n), y], and average their negatives.",
-        "shifted = logits - logits.max(axis=1, keepdims=True); "
-        "log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True)); "
-        "self.probs = np.exp(log_probs); self.y = y; return float(-log_probs[np.arange(len(y)), y].mean())",
+        "Use logits.max(axis=1, keepdims=True) for the shift and .sum(axis=1, keepdims=True) inside "
+        "np.log, so that (n, k) minus (n, 1) broadcasts. Backward needs the probabilities (np.exp "
+        "of the log-probabilities) and the labels: keep them in self.probs and self.y, and return "
+        "the loss as a float.",
     ),
 )
 def check_softmax_ce_forward():
@@ -251,7 +257,9 @@ def check_softmax_ce_forward():
     hints=(
         "The gradient with respect to the logits is the predicted probabilities minus 1 at each "
         "row's true label, divided by n. Work on a copy of the probabilities kept by forward.",
-        "grad = self.probs.copy(); grad[np.arange(len(self.y)), self.y] -= 1; return grad / len(self.y)",
+        "Copy self.probs with .copy() so that forward's array stays as it was, subtract 1 at the "
+        "indices [np.arange(n), self.y] (one element per row), and divide the whole array by the "
+        "batch size n.",
     ),
 )
 def check_softmax_ce_backward():

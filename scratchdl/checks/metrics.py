@@ -12,7 +12,9 @@ from scratchdl.metrics import accuracy, one_hot
     hints=(
         "Start from an (n, n_classes) array of zeros, then set one element per row: row i, "
         "column labels[i]. Fancy indexing does all rows at once.",
-        "encoded = np.zeros((len(labels), n_classes)); encoded[np.arange(len(labels)), labels] = 1.0",
+        "np.zeros((n, n_classes)) with n = len(labels) gives the array; fancy indexing with the row "
+        "numbers np.arange(n) and the column numbers labels sets one element per row to 1.0 in a "
+        "single assignment. Return the array.",
     ),
 )
 def check_one_hot():
@@ -42,7 +44,8 @@ def check_one_hot():
     hints=(
         "Compare the two arrays element by element (==) and take the mean of the result: True "
         "counts as 1, False as 0.",
-        "return float(np.mean(y_pred == y_true))",
+        "y_pred == y_true gives a boolean array and np.mean of it is the fraction that are equal; "
+        "wrap it in float() to return a Python number.",
     ),
 )
 def check_accuracy():

@@ -57,7 +57,8 @@ def _network():
     hints=(
         "A loop over self.layers, in order; each layer's output becomes the input of the next. "
         "Return what comes out of the last one.",
-        "for layer in self.layers: x = layer(x)  - then return x",
+        "A layer is called like a function, layer(x). Give x each layer's output in turn; after the "
+        "loop, x is the network's output.",
     ),
 )
 def check_network_forward():
@@ -90,7 +91,9 @@ def check_network_forward():
     hints=(
         "The same loop as forward, run backwards: reversed(self.layers). Each layer's backward "
         "returns the gradient that the layer before it needs.",
-        "for layer in reversed(self.layers): grad_out = layer.backward(grad_out)  - then return grad_out",
+        "Walk reversed(self.layers) and replace grad_out with what each layer's backward returns "
+        "for it. After the first layer, that is the gradient with respect to the network's input: "
+        "return it.",
     ),
 )
 def check_network_backward():

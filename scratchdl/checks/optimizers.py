@@ -44,7 +44,8 @@ def _take_steps(optimizer, params, steps, name):
     hints=(
         "Loop over the parameters and their gradients together (zip) and subtract "
         "learning_rate * g from each, in place.",
-        "for p, g in zip(params, grads): p -= self.learning_rate * g",
+        "Change each array in place: p -= learning_rate * g changes the array the layer holds; p = "
+        "p - ... only rebinds a name.",
     ),
 )
 def check_sgd():
@@ -68,8 +69,10 @@ def check_sgd():
         "Keep one velocity array per parameter, starting at zeros, in self.velocities (keyed by "
         "the parameter's position). Every step: scale the velocity by momentum, subtract "
         "learning_rate * g, then add the velocity to the parameter - all in place.",
-        "for i, (p, g) in enumerate(zip(params, grads)): v = self.velocities.setdefault(i, np.zeros_like(p)); "
-        "v *= self.momentum; v -= self.learning_rate * g; p += v",
+        "enumerate the zipped pairs to get each parameter's position i, and fetch its velocity with "
+        "setdefault(i, np.zeros_like(p)) on self.velocities. The update is v = momentum * v - "
+        "learning_rate * g, then p = p + v, both done in place (*=, -=, +=) so that the stored "
+        "arrays change.",
     ),
 )
 def check_momentum():
@@ -132,9 +135,10 @@ def _adam_t_per_parameter(params, steps, rate, b1, b2, eps):
         "Increase self.t once per call, before the loop. For each parameter (by position i), keep "
         "m and v in self.m[i] and self.v[i], starting at zeros; update them, correct their bias "
         "with 1 - beta**t, and step - all in place.",
-        "self.t += 1; then for each i, p, g: m = self.m.setdefault(i, np.zeros_like(p)) (v likewise); "
-        "m *= b1; m += (1 - b1) * g; v *= b2; v += (1 - b2) * g**2; "
-        "p -= lr * (m / (1 - b1**self.t)) / (np.sqrt(v / (1 - b2**self.t)) + eps)",
+        "The formulas: m <- beta1 * m + (1 - beta1) * g and v <- beta2 * v + (1 - beta2) * g**2; "
+        "m_hat = m / (1 - beta1**t) and v_hat = v / (1 - beta2**t); p <- p - learning_rate * m_hat "
+        "/ (sqrt(v_hat) + eps). Get m and v with setdefault(i, np.zeros_like(p)) like Momentum's "
+        "velocities, update m, v and p in place, and take the hyperparameters from self.",
     ),
 )
 def check_adam():

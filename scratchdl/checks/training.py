@@ -38,8 +38,9 @@ def _expect_partition(what, batches, n, batch_size):
     hints=(
         "Make one array holding the order of the examples - 0..n-1, or rng.permutation(n) - and "
         "cut it into consecutive slices of batch_size.",
-        "order = np.arange(n) if rng is None else rng.permutation(n); "
-        "return [order[start:start + batch_size] for start in range(0, n, batch_size)]",
+        "np.arange(n) gives the order 0..n-1 and rng.permutation(n) a shuffled one (only when rng "
+        "is not None). The batches are slices of that array starting at 0, batch_size, 2 * "
+        "batch_size, ... (range with a step); the last one may be shorter.",
     ),
 )
 def check_minibatches():
