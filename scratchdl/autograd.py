@@ -122,9 +122,12 @@ class Neg(Operation):
 
 
 class Mul(Operation):
-    """out = a * b, elementwise (with numpy broadcasting)."""
+    """out = a * b, elementwise (with numpy broadcasting). forward keeps a and b."""
 
     symbol = "*"
+
+    def __init__(self):
+        self.a = self.b = None  # the inputs of the last forward
 
     def forward(self, a, b):
         self.a, self.b = a, b
@@ -166,9 +169,14 @@ class Div(Operation):
 
 
 class MatMul(Operation):
-    """out = a @ b for a of shape (n, k) and b of shape (k, m): the heart of a dense layer."""
+    """out = a @ b for a of shape (n, k) and b of shape (k, m): the heart of a dense layer.
+
+    forward keeps a and b."""
 
     symbol = "@"
+
+    def __init__(self):
+        self.a = self.b = None  # the inputs of the last forward
 
     def forward(self, a, b):
         if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0]:
@@ -204,6 +212,8 @@ class Sum(Operation):
 
     def __init__(self, axis=None, keepdims=False):
         self.axis, self.keepdims = axis, keepdims
+        self.shape = None  # the input's shape, kept by forward
+        self.axes = None  # the summed axes as a sorted tuple of non-negative ints, kept by forward
 
     def __repr__(self):
         return f"Sum(axis={self.axis}, keepdims={self.keepdims})"
@@ -242,9 +252,12 @@ class Sum(Operation):
 
 
 class Exp(Operation):
-    """out = exp(a), elementwise."""
+    """out = exp(a), elementwise. forward keeps its result, out."""
 
     symbol = "exp"
+
+    def __init__(self):
+        self.out = None  # exp(a) of the last forward
 
     def forward(self, a):
         self.out = np.exp(a)
@@ -280,9 +293,12 @@ class Log(Operation):
 
 
 class ReLU(Operation):
-    """out = max(0, a), elementwise."""
+    """out = max(0, a), elementwise. forward keeps a."""
 
     symbol = "relu"
+
+    def __init__(self):
+        self.a = None  # the input of the last forward
 
     def forward(self, a):
         self.a = a

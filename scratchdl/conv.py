@@ -122,6 +122,8 @@ class Conv2D(Layer):
         self.params["W"] = W.reshape(out_channels, in_channels, kernel_size, kernel_size).astype(dtype)
         self.params["b"] = np.zeros(out_channels, dtype=dtype)
         self.grads = {name: np.zeros_like(value) for name, value in self.params.items()}
+        self.cols = None  # im2col of the last (padded) input, kept by forward for backward
+        self.padded_shape = None  # the shape of that padded input
 
     def __repr__(self):
         pad = f", padding={self.padding}" if self.padding else ""
@@ -142,7 +144,6 @@ class Conv2D(Layer):
         2. cols = im2col(padded, k, k): shape (c_in * k * k, n * oh * ow).
         3. out = W.reshape(c_out, -1) @ cols + b[:, None]: shape (c_out, n * oh * ow).
         4. Reshape to (c_out, n, oh, ow) and swap the first two axes: (n, c_out, oh, ow).
-        Keep what backward needs: the shape of the padded input and cols.
 
         Args:
             x: float array of shape (n, c_in, h, w).
@@ -150,6 +151,10 @@ class Conv2D(Layer):
         Returns:
             float array of shape (n, c_out, oh, ow), with oh = h + 2 * padding - k + 1 (and ow
             alike).
+
+        Keeps, for backward:
+            self.cols:         im2col of the padded input, shape (c_in * k * k, n * oh * ow).
+            self.padded_shape: the padded input's shape, (n, c_in, h + 2 * padding, w + 2 * padding).
         """
         raise ExerciseTodo("8.2")
 
@@ -157,7 +162,7 @@ class Conv2D(Layer):
     def backward(self, grad_out):
         """Gradients of the convolution, from the matrix product of forward.
 
-        With G = grad_out moved to (c_out, n, oh, ow) and reshaped to (c_out, n * oh * ow), the
+        Uses self.cols and self.padded_shape, which forward kept, and self.params["W"]. With G = grad_out moved to (c_out, n, oh, ow) and reshaped to (c_out, n * oh * ow), the
         forward was out = W_flat @ cols + b, a dense layer on its side, so:
 
             dW_flat = G @ cols.T        reshaped to W's shape (c_out, c_in, k, k)
@@ -193,6 +198,10 @@ class Pool2D(Layer):
 class MaxPool2D(Pool2D):
     """2 x 2 max pooling, stride 2: each output is the largest of a 2 x 2 block."""
 
+    def __init__(self):
+        super().__init__()
+        self.mask = None  # where the maxima of the last input were, kept by forward for backward
+
     def __repr__(self):
         return "MaxPool2D(2x2)"
 
@@ -202,14 +211,19 @@ class MaxPool2D(Pool2D):
 
         Crop to an even height and width, then view the image as blocks:
         x.reshape(n, c, h // 2, 2, w // 2, 2) has the block's rows on axis 3 and its columns
-        on axis 5, so .max(axis=(3, 5)) pools. Keep what backward needs to find, in each
-        block, the one element that was the maximum.
+        on axis 5, so .max(axis=(3, 5)) pools.
 
         Args:
             x: float array of shape (n, c, h, w).
 
         Returns:
             float array of shape (n, c, h // 2, w // 2).
+
+        Keeps, for backward:
+            self.mask: float array of the shape and dtype of x: 1.0 at the maximum of each 2 x 2
+                block and 0.0 everywhere else, cropped rows and columns included. A block whose
+                maximum is tied marks only the first of the tied elements, in reading order
+                (top left, top right, bottom left, bottom right) - the one np.argmax picks.
         """
         raise ExerciseTodo("8.5")
 
@@ -220,7 +234,8 @@ class MaxPool2D(Pool2D):
         Only the maximum affected the output, so only it gets gradient; the three others get 0.
         When a block has ties (two equal maxima) the gradient still goes to exactly one of
         them - the first, as np.argmax picks - or the gradient would be counted twice. Rows or
-        columns cropped by forward get 0.
+        columns cropped by forward get 0. self.mask, kept by forward, marks exactly those
+        elements: copy each output gradient to the four inputs of its block, then multiply.
 
         Args:
             grad_out: float array of shape (n, c, h // 2, w // 2).
@@ -234,6 +249,10 @@ class MaxPool2D(Pool2D):
 class AvgPool2D(Pool2D):
     """2 x 2 average pooling, stride 2: each output is the mean of a 2 x 2 block."""
 
+    def __init__(self):
+        super().__init__()
+        self.x_shape = None  # the shape of the last input, kept by forward for backward
+
     def __repr__(self):
         return "AvgPool2D(2x2)"
 
@@ -246,13 +265,17 @@ class AvgPool2D(Pool2D):
 
         Returns:
             float array of shape (n, c, h // 2, w // 2).
+
+        Keeps, for backward:
+            self.x_shape: x.shape, the tuple (n, c, h, w).
         """
         raise ExerciseTodo("8.7")
 
     @exercise("8.8")
     def backward(self, grad_out):
         """Each of the four inputs of a block contributed 1/4 of its output: it gets 1/4 of the
-        output's gradient. Rows or columns cropped by forward get 0.
+        output's gradient. Rows or columns cropped by forward get 0. The input's shape is
+        self.x_shape, which forward kept.
 
         Args:
             grad_out: float array of shape (n, c, h // 2, w // 2).
@@ -266,24 +289,32 @@ class AvgPool2D(Pool2D):
 class Flatten(Layer):
     """From images (n, c, h, w) to rows (n, c * h * w), so that dense layers can follow."""
 
+    def __init__(self):
+        super().__init__()
+        self.x_shape = None  # the shape of the last input, kept by forward for backward
+
     def __repr__(self):
         return "Flatten()"
 
     @exercise("8.9")
     def forward(self, x):
-        """Each example's values in one row, in (c, h, w) order. Keep the input's shape.
+        """Each example's values in one row, in (c, h, w) order.
 
         Args:
             x: float array of shape (n, ...).
 
         Returns:
             float array of shape (n, everything else multiplied).
+
+        Keeps, for backward:
+            self.x_shape: x.shape, a tuple.
         """
         raise ExerciseTodo("8.9")
 
     @exercise("8.10")
     def backward(self, grad_out):
-        """Flatten only moved numbers around, so its backward moves them back.
+        """Flatten only moved numbers around, so its backward moves them back, to the shape
+        self.x_shape that forward kept.
 
         Args:
             grad_out: float array of shape (n, c * h * w).

@@ -75,7 +75,7 @@ class Dense(Layer):
 
     @exercise("3.1")
     def forward(self, x):
-        """The forward pass: out = x @ W + b. Keep x in self.x: backward needs it.
+        """The forward pass: out = x @ W + b.
 
         Each row of x is one example; x @ W gives every unit's weighted sum for every example at
         once, and b (one number per unit) is added to every row by broadcasting.
@@ -85,12 +85,15 @@ class Dense(Layer):
 
         Returns:
             out: float array of shape (n, fan_out).
+
+        Keeps, for backward:
+            self.x: x itself, shape (n, fan_in).
         """
         raise ExerciseTodo("3.1")
 
     @exercise("5.2")
     def backward(self, grad_out):
-        """The backward pass of out = x @ W + b, for the x kept by forward.
+        """The backward pass of out = x @ W + b, for the x that forward kept in self.x.
 
         With G = grad_out, the gradient of the loss with respect to out:
 
@@ -120,7 +123,7 @@ class Activation(Layer):
         super().__init__()
         self.name = name
         self.g, self.g_prime = get_activation(name)
-        self.z = None  # the last input, kept by forward for backward
+        self.z = None  # the last input (any shape), kept by forward for backward
 
     def __repr__(self):
         return f"Activation({self.name!r})"

@@ -27,6 +27,9 @@ class Loss:
 class MeanSquaredError(Loss):
     """L = mean((y_pred - y)**2), over every element: for regression."""
 
+    def __init__(self):
+        self.diff = None  # y_pred - y of the last forward, kept for backward
+
     def __repr__(self):
         return "MeanSquaredError()"
 
@@ -44,20 +47,23 @@ class MeanSquaredError(Loss):
 
             L = (1 / N) * sum((y_pred - y)**2),   N = y_pred.size
 
-        Keep what backward needs (the difference and N) in attributes of self.
-
         Args:
             y_pred: float array of shape (n, k), the network's outputs.
             y:      float array of shape (n, k), the targets.
 
         Returns:
             L: a Python float.
+
+        Keeps, for backward:
+            self.diff: y_pred - y, float array of shape (n, k) (so N is self.diff.size).
         """
         raise ExerciseTodo("4.1")
 
     @exercise("4.2")
     def backward(self):
         """The gradient of the last forward's L with respect to y_pred: 2 * (y_pred - y) / N.
+
+        Uses self.diff = y_pred - y, which forward kept; N = self.diff.size.
 
         Returns:
             float array of the shape of y_pred.
@@ -73,6 +79,10 @@ class BinaryCrossEntropy(Loss):
     """
 
     EPS = 1e-7
+
+    def __init__(self):
+        self.p = None  # the clipped probabilities of the last forward, kept for backward
+        self.y = None  # its labels
 
     def __repr__(self):
         return "BinaryCrossEntropy()"
@@ -94,14 +104,16 @@ class BinaryCrossEntropy(Loss):
             p_c = clip(p, EPS, 1 - EPS)
             L = -(1 / n) * sum(y * log(p_c) + (1 - y) * log(1 - p_c))
 
-        Keep p_c, y and n for backward.
-
         Args:
             p: float array of shape (n, 1), probabilities that each example is of class 1.
             y: float array of shape (n, 1), labels 0.0 or 1.0.
 
         Returns:
             L: a Python float.
+
+        Keeps, for backward:
+            self.p: p_c, the clipped probabilities, float array of shape (n, 1).
+            self.y: y, float array of shape (n, 1) (so n is len(self.y)).
         """
         raise ExerciseTodo("4.3")
 
@@ -110,6 +122,8 @@ class BinaryCrossEntropy(Loss):
         """The gradient of L with respect to p (at the clipped p_c of the last forward):
 
             dL/dp = (p_c - y) / (p_c * (1 - p_c)) / n
+
+        Uses self.p = p_c and self.y, which forward kept; n = len(self.y).
 
         Returns:
             float array of shape (n, 1).
@@ -123,6 +137,10 @@ class SoftmaxCrossEntropy(Loss):
     Computing softmax first and then log(probability) fails when a probability rounds to 0.
     Working with log-sum-exp instead keeps every number finite, whatever the logits.
     """
+
+    def __init__(self):
+        self.probs = None  # softmax(logits) of the last forward, kept for backward
+        self.y = None  # its labels
 
     def __repr__(self):
         return "SoftmaxCrossEntropy()"
@@ -150,20 +168,25 @@ class SoftmaxCrossEntropy(Loss):
 
             L = (1 / n) * sum over examples of (logsumexp(z_i) - z_i[y_i])
 
-        Keep softmax(logits), y and n for backward (computed stably, from z - m).
-
         Args:
             logits: float array of shape (n, k), one row of k class scores per example.
             y:      int array of shape (n,), each label in 0..k-1.
 
         Returns:
             L: a Python float.
+
+        Keeps, for backward:
+            self.probs: softmax(logits), float array of shape (n, k) (computed stably, from z - m).
+            self.y:     y, int array of shape (n,) (so n is len(self.y)).
         """
         raise ExerciseTodo("4.5")
 
     @exercise("4.6")
     def backward(self):
         """The gradient of L with respect to the logits: (softmax(logits) - one_hot(y)) / n.
+
+        Uses self.probs and self.y, which forward kept; n = len(self.y). Leave self.probs as it
+        is (work on a copy): a second call must give the same answer.
 
         Returns:
             float array of shape (n, k).

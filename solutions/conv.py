@@ -50,18 +50,21 @@ class Conv2D:
 class MaxPool2D:
     def forward(self, x):
         n, c, h, w = x.shape
-        self.x_shape = x.shape
         # The four members of every 2 x 2 block, one strided slice each: (4, n, c, h // 2, w // 2).
-        corners = np.stack([x[:, :, a:h // 2 * 2:2, b:w // 2 * 2:2] for a in (0, 1) for b in (0, 1)])
-        self.winner = corners.argmax(axis=0)  # which of the four was the maximum (the first, if tied)
+        offsets = [(a, b) for a in (0, 1) for b in (0, 1)]  # reading order: the order of argmax's ties
+        corners = np.stack([x[:, :, a:h // 2 * 2:2, b:w // 2 * 2:2] for a, b in offsets])
+        winner = corners.argmax(axis=0)  # which of the four is the maximum (the first, if tied)
+        self.mask = np.zeros_like(x)
+        for k, (a, b) in enumerate(offsets):
+            self.mask[:, :, a:h // 2 * 2:2, b:w // 2 * 2:2] = winner == k
         return corners.max(axis=0)
 
     def backward(self, grad_out):
-        n, c, h, w = self.x_shape
-        dx = np.zeros(self.x_shape, dtype=grad_out.dtype)
-        for k, (a, b) in enumerate((a, b) for a in (0, 1) for b in (0, 1)):
-            dx[:, :, a:h // 2 * 2:2, b:w // 2 * 2:2] = grad_out * (self.winner == k)  # only the winner gets it
-        return dx
+        # Copy each output's gradient to the four inputs of its block; the mask keeps the winner's.
+        spread = grad_out.repeat(2, axis=2).repeat(2, axis=3)
+        dx = np.zeros_like(self.mask, dtype=grad_out.dtype)
+        dx[:, :, :spread.shape[2], :spread.shape[3]] = spread  # cropped rows and columns stay 0
+        return dx * self.mask
 
 
 class AvgPool2D:
