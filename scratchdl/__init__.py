@@ -12,8 +12,6 @@ From a notebook:
 From a terminal: ``python -m scratchdl progress`` (``--json`` for scripts).
 """
 
-__version__ = "0.1.0"
-
 try:
     import numpy  # noqa: F401
 except ModuleNotFoundError as missing:  # pragma: no cover - depends on the environment
@@ -22,11 +20,18 @@ except ModuleNotFoundError as missing:  # pragma: no cover - depends on the envi
         "environment. From the course folder, run:  python -m pip install -e ."
     ) from None
 
-from scratchdl.checks import check
-from scratchdl.exercises import set_mode, use_learner, use_reference
-from scratchdl.help import hint, show_solution
-from scratchdl.progress import progress
-from scratchdl.notebook import start_chapter
+from scratchdl import loader
+
+loader.install()  # your files are imported, and read again after every save, by scratchdl.loader
+
+from scratchdl.course import VERSION as __version__  # noqa: E402
+from scratchdl.checks import check  # noqa: E402
+from scratchdl.exercises import set_mode, use_learner, use_reference  # noqa: E402
+from scratchdl.help import hint, show_solution  # noqa: E402
+from scratchdl.notebook import connect, start_chapter  # noqa: E402
+from scratchdl.progress import progress  # noqa: E402
+
+connect()  # in IPython: pick up saved files before each cell; one line of notices after it
 
 __all__ = [
     "check",

@@ -1,25 +1,31 @@
 """Command line: python -m scratchdl progress | check ID | hint ID | solution ID | mnist fetch|status | doctor."""
 
 import argparse
+import os
 import sys
 
-from scratchdl.checks import CheckFailed, check
-from scratchdl.exercises import ExerciseTodo, SolutionsMissing
+from scratchdl.checks import CannotLoad, CheckFailed, CheckInterrupted, check
+from scratchdl.exercises import ExerciseTodo, LearnerCodeBroken, SolutionsMissing
 from scratchdl.help import hint, show_solution
+from scratchdl.loader import LearnerImportFailed
 from scratchdl.progress import progress
+from scratchdl.usage import UsageError
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m scratchdl", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     p = commands.add_parser("progress", help="every exercise by chapter and its state")
-    p.add_argument("--json", action="store_true", help="print JSON (id, chapter, name, state, detail)")
-    p.add_argument("--chapter", type=int, help="only this chapter")
+    p.add_argument("--json", action="store_true", help="print JSON (id, chapter, name, state, detail, file, line)")
+    p.add_argument("--chapter", help="only this chapter")
+    p.add_argument("--all", action="store_true", help="every chapter exercise by exercise")
     c = commands.add_parser("check", help="check one exercise, e.g. 2.1")
     c.add_argument("exercise")
-    h = commands.add_parser("hint", help="the next hint for one exercise")
+    c.add_argument("--timeout", type=float, help="seconds the check may take (default 20; 0: no limit)")
+    h = commands.add_parser("hint", help="the next hint for one exercise (remembers which you have seen)")
     h.add_argument("exercise")
     h.add_argument("--level", type=int, help="a particular hint (1 = the nudge)")
+    h.add_argument("--all", action="store_true", help="every hint of the exercise")
     s = commands.add_parser("solution", help="the reference body of one exercise")
     s.add_argument("exercise")
     m = commands.add_parser("mnist", help="fetch MNIST ahead of time, or see where it is")
@@ -29,23 +35,31 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         return run(args)
-    except ValueError as error:  # an unknown exercise or chapter: say so, without a traceback
+    except UsageError as error:  # an unknown exercise or chapter, a bad setting: one line
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except (CheckFailed, CannotLoad, ExerciseTodo, SolutionsMissing, LearnerCodeBroken, LearnerImportFailed) as failed:
+        print(f"✗ {failed}", file=sys.stderr)
+        return 1
+    except (KeyboardInterrupt, CheckInterrupted) as stopped:
+        print(f"✗ {stopped or 'stopped.'}", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (`... | head`): stop quietly, and keep Python from complaining
+        # again when it flushes stdout on the way out.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
 
 
 def run(args):
     if args.command == "progress":
-        report = progress(args.chapter)
+        report = progress(args.chapter, expand="all" if args.all else None)
         print(report.to_json() if args.json else report)
     elif args.command == "check":
-        try:
-            check(args.exercise)
-        except (CheckFailed, ExerciseTodo, SolutionsMissing) as failed:
-            print(f"✗ {failed}", file=sys.stderr)
-            return 1
+        check(args.exercise, timeout=args.timeout)
     elif args.command == "hint":
-        hint(args.exercise, args.level)
+        hint(args.exercise, args.level, all=args.all)
     elif args.command == "solution":
         show_solution(args.exercise)
     elif args.command == "mnist":
@@ -54,6 +68,7 @@ def run(args):
         from scratchdl.doctor import doctor
 
         return doctor()
+    sys.stdout.flush()  # a closed pipe shows up here, inside main's handler
     return 0
 
 

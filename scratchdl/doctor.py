@@ -123,6 +123,18 @@ def check_mode():
     return Result("ok", "mode", f"{mode or 'learner'}" + ("" if mode else " (the default)"))
 
 
+def check_your_files():
+    """Every file with exercises must load: one that does not stops all of its exercises."""
+    from scratchdl.loader import FILES, broken_files, load_exercises
+
+    load_exercises()
+    broken = broken_files()
+    if not broken:
+        return [Result("ok", "your files", f"all {len(FILES)} files with exercises load")]
+    return [Result("fail", "your files", str(lf.error).splitlines()[0],
+                   f"fix {lf.shown} and save; its exercises do not run until it loads") for lf in broken]
+
+
 def check_solutions():
     folder = Path(os.environ.get("SCRATCHDL_SOLUTIONS") or COURSE_DIR / "solutions")
     if not folder.is_dir():
@@ -195,8 +207,8 @@ def run_doctor(cwd=None):
     """Every check, in the order they are printed: a list of Result."""
     results = [check_python()]
     results += [check_package(name, lowest) for name, lowest in requirements()]
-    results += [check_source(cwd or Path.cwd()), check_mode(), check_solutions(), check_widgets(),
-                check_plots(), check_mnist(), check_torch()]
+    results += [check_source(cwd or Path.cwd()), check_mode(), *check_your_files(), check_solutions(),
+                check_widgets(), check_plots(), check_mnist(), check_torch()]
     return results
 
 

@@ -14,7 +14,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from scratchdl.course import load_exercises
+from scratchdl.loader import load_exercises
 from scratchdl.exercises import COURSE_DIR, reference, solution_file
 
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")

@@ -7,7 +7,7 @@
 import pytest
 
 from scratchdl.checks import run_check
-from scratchdl.course import load_exercises
+from scratchdl.loader import load_exercises
 
 EXERCISES = list(load_exercises().values())
 

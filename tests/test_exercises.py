@@ -18,7 +18,8 @@ import pytest
 
 from scratchdl import exercises
 from scratchdl.checks import CHECKS, CheckFailed
-from scratchdl.course import CHAPTERS, load_exercises
+from scratchdl.course import CHAPTERS
+from scratchdl.loader import load_exercises
 from scratchdl.exercises import REGISTRY, ExerciseTodo, SolutionsMissing
 
 from course_copy import reference_body
@@ -173,8 +174,12 @@ def test_using_restores_the_previous_settings(lesson):
     "call, message",
     [
         (lambda: exercises.set_mode("referense"), "mode must be one of learner, reference, fill; got 'referense'"),
-        (lambda: exercises.use_reference("2.x"), "an exercise id looks like '2.1'"),
-        (lambda: exercises.use_reference("two"), "expected a chapter (2) or an exercise id ('2.1')"),
+        (lambda: exercises.use_reference("2.x"), 'an exercise id looks like "2.1"'),
+        (lambda: exercises.use_reference("two"), 'expected a chapter (2) or an exercise id ("2.1")'),
+        (lambda: exercises.use_reference(42), "there is no chapter 42; the chapters are 1, 2, 3"),
+        (lambda: exercises.use_reference("2.99"), "there is no exercise '2.99'; chapter 2 has 2.1 to 2.9"),
+        (lambda: exercises.use_reference(8.10), 'write the exercise id as text, in quotes: "8.1" rather than 8.1'),
+        (lambda: exercises.set_mode("fill", True), 'expected a chapter (2) or an exercise id ("2.1")'),
     ],
 )
 def test_bad_settings_are_refused_with_the_expected_form(lesson, call, message):
@@ -333,19 +338,31 @@ def test_check_failures_read_as_a_message_in_a_notebook():
 def test_unknown_exercise_is_refused_with_the_list_of_exercises():
     from scratchdl import check
 
-    with pytest.raises(ValueError, match=r"there is no exercise '9\.9'; the exercises are 1\.1, 1\.2"):
+    with pytest.raises(ValueError, match=r"there is no exercise '9\.9'; chapter 9 has 9\.1 to 9\.8"):
         check("9.9")
+    with pytest.raises(ValueError, match=r"write the exercise id as text, in quotes"):
+        check(2.1)
+    with pytest.raises(ValueError, match=r'an exercise id looks like "2\.1"'):
+        check(2)
 
 
-def test_a_check_of_one_exercise_reports_an_unwritten_exercise_it_depends_on(lesson):
-    from scratchdl.checks import check_for, run_check
+def test_a_check_runs_the_reference_for_the_other_exercises_it_uses(lesson, monkeypatch, tmp_path):
+    """An exercise's verdict is about that exercise alone: whether the others it happens to use
+    are written (or right) does not change it - as long as solutions/ is there to stand in."""
+    from scratchdl.checks import check_for, judge, run_check
+
+    used = []
 
     @check_for("1.91", hints=("nudge",))
     def check_triple():
         """uses double"""
-        lesson.double(1)
+        used.append(lesson.double(1))
 
     try:
+        run_check("1.91")
+        assert used == [("reference", 2)], "the unwritten 1.90 ran the reference while 1.91 was judged"
+        assert judge("1.91").state == "passing", "progress agrees with check"
+        monkeypatch.setenv("SCRATCHDL_SOLUTIONS", str(tmp_path / "nowhere"))
         with pytest.raises(CheckFailed, match=r"uses exercise 1\.90, which is not written yet"):
             run_check("1.91")
     finally:

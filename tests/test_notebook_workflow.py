@@ -104,7 +104,7 @@ def test_skipping_ahead_from_a_cell_shows_a_notice(session):
     )
     assert error is None, out
     assert "(2, 3)" in out
-    assert "exercise 1.2 (xavier_normal): running the reference solution" in out
+    assert "[scratchdl] the reference solution ran for 1.2 xavier_normal (you asked for it; mode reference)" in out
     out, error = kernel.run('scratchdl.use_learner()\nxavier_normal(2, 3, np.random.default_rng(0))')
     assert error == "ExerciseTodo"
 

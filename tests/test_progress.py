@@ -1,11 +1,14 @@
 """`python -m scratchdl progress` and friends, run in a copy of the course as a learner would."""
 
 import json
+import re
+
+import shutil
 
 import pytest
 
 from course_copy import copy_course, reference_body, run, set_body
-from scratchdl.course import load_exercises
+from scratchdl.loader import load_exercises
 
 EXERCISES = list(load_exercises().values())
 
@@ -28,24 +31,34 @@ def test_fresh_course_lists_every_exercise_as_not_started(fresh):
         (ex.id, ex.chapter, ex.name) for ex in EXERCISES
     ]
     assert {r["state"] for r in rows} == {"not started"}
-    assert all(set(r) == {"id", "chapter", "name", "state", "detail"} for r in rows)
+    assert all(set(r) == {"id", "chapter", "name", "state", "detail", "file", "line"} for r in rows)
+    by_id = {r["id"]: r for r in rows}
+    assert by_id["2.1"]["file"] == "scratchdl/activations.py"
+    lines = (fresh / "scratchdl" / "activations.py").read_text().splitlines()
+    assert lines[by_id["2.1"]["line"] - 1].strip() == 'raise ExerciseTodo("2.1")', "the line to edit"
 
 
-def test_progress_text_groups_exercises_by_chapter(fresh):
+def test_progress_text_gives_totals_then_the_chapter_in_hand_then_one_line_per_chapter(fresh):
     result = run(fresh, "progress")
     assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"0 of {len(EXERCISES)} exercises passing · {len(EXERCISES)} not started"
     out = result.stdout
+    # In a terminal the chapter in hand is the first one not done: chapter 1 of a fresh course.
     assert "Chapter 1 · Weight initialisation  (chapters/01_init.ipynb)" in out
-    assert "· 1.2   xavier_normal" in out and "not started" in out
-    assert "Chapter 8 · Convolutions and LeNet-5  (chapters/08_lenet.ipynb)" in out
-    assert f"0 of {len(EXERCISES)} exercises passing, 0 failing, {len(EXERCISES)} not started." in out
+    assert re.search(r"· 1\.2 +xavier_normal +scratchdl/initializers\.py:\d+ +not started", out)
+    assert re.search(r"Chapter 8 · Convolutions and LeNet-5 +0 of 10 passing, 10 not started", out)
+    assert "1.1 " not in out.split("Other chapters:")[1], "other chapters are one line each"
+    everything = run(fresh, "progress", "--all").stdout
+    assert re.search(r"· 8\.10 +Flatten\.backward +scratchdl/conv\.py:\d+", everything)
 
 
 def test_one_chapter_only(fresh):
     rows = progress_json(fresh, "--chapter", "2")
     assert rows and {r["chapter"] for r in rows} == {2}
     result = run(fresh, "progress", "--chapter", "12")
-    assert result.returncode != 0 and "there is no chapter 12" in result.stderr
+    assert result.returncode == 2 and "there is no chapter '12'" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_a_pasted_reference_body_shows_as_passing_and_a_wrong_one_as_failing(tmp_path):
@@ -59,9 +72,13 @@ def test_a_pasted_reference_body_shows_as_passing_and_a_wrong_one_as_failing(tmp
     assert others == {"not started"}
 
 
-def test_a_check_of_an_exercise_that_uses_an_unwritten_one_says_which(tmp_path):
+def test_an_exercise_that_uses_an_unwritten_one_is_judged_on_its_own(tmp_path):
     course = copy_course(tmp_path)
     set_body(course, "2.2", "s = sigmoid(z)\nreturn s * (1 - s)")  # correct, but 2.1 is a stub
+    states = {r["id"]: (r["state"], r["detail"]) for r in progress_json(course, "--chapter", "2")}
+    assert states["2.2"] == ("passing", ""), "the reference stands in for 2.1 while 2.2 is judged"
+    assert run(course, "check", "2.2").returncode == 0, "check agrees with progress"
+    shutil.rmtree(course / "solutions")  # handed out without solutions: nothing can stand in
     states = {r["id"]: (r["state"], r["detail"]) for r in progress_json(course, "--chapter", "2")}
     assert states["2.2"][0] == "failing"
     assert "uses exercise 2.1, which is not written yet" in states["2.2"][1]
@@ -112,9 +129,10 @@ def test_hints_come_in_order_and_the_solution_is_shown_on_request(fresh):
     assert "def softmax(z):" in result.stdout and "e.sum(axis=-1, keepdims=True)" in result.stdout
 
 
-def test_notebook_functions_show_hints_in_order_and_progress_as_a_table(capsys):
+def test_notebook_functions_show_hints_in_order_and_progress_as_a_table(capsys, monkeypatch, tmp_path):
     import scratchdl
 
+    monkeypatch.setattr(scratchdl.help, "SEEN_FILE", tmp_path / "hints.json")
     scratchdl.hint("1.1")
     scratchdl.hint("1.1")
     out = capsys.readouterr().out

@@ -6,7 +6,7 @@ the environment variable CI is set (see conftest.py at the top of the course).
 
 import pytest
 
-from scratchdl.course import load_exercises
+from scratchdl.loader import load_exercises
 from scratchdl.exercises import ExerciseTodo, using
 
 pytestmark = pytest.mark.shipped

@@ -4,25 +4,51 @@ A check is a plain function registered for an exercise id with ``@check_for("2.1
 the exercise through its public name (so the switch in ``scratchdl.exercises`` decides whose code
 is judged) and asserts what a correct implementation must do, using the helpers in
 ``scratchdl.checks.expect``. The notebooks call ``check("2.1")``; the pytest tests and
-``python -m scratchdl progress`` call the very same functions.
+``python -m scratchdl progress`` call the very same functions, through ``judge``.
 
-Checks never call the reference solution: they use known values, mathematical properties and
-numerical gradients, so they work in a copy of the course without ``solutions/``.
+Checks never call the reference solution to find the right answer: they use known values,
+mathematical properties and numerical gradients, so they work in a copy of the course without
+``solutions/``. While one exercise is judged, every other exercise it happens to use runs the
+reference (when solutions/ is there), so that its verdict depends on that exercise alone.
 """
 
 import inspect
+import time
 from dataclasses import dataclass
 
 import numpy as np
 
-from scratchdl.exercises import REGISTRY, ExerciseTodo, SolutionsMissing, mode_for, parse_id
+from scratchdl import notices
+from scratchdl.checks.expect import CheckFailed, describe_error, where
+from scratchdl.exercises import (
+    REGISTRY,
+    ExerciseTodo,
+    LearnerCodeBroken,
+    SolutionsMissing,
+    global_mode,
+    judging,
+    known_exercise,
+    mode_for,
+    parse_id,
+    solutions_dir,
+    substituted,
+    write_it_message,
+)
+from scratchdl.loader import load_exercises
+from scratchdl.guard import TimeLimit, printed_aside, time_limit_seconds, time_limited
 
 
-class CheckFailed(AssertionError):
-    """An exercise did something a correct implementation would not. The message says what."""
+class CannotLoad(RuntimeError):
+    """The exercise's file does not load, so nothing in it was checked."""
 
     def _render_traceback_(self):
-        # IPython shows this instead of a traceback into the checking code.
+        return [f"✗ {self}"]
+
+
+class CheckInterrupted(KeyboardInterrupt):
+    """The check was stopped (the notebook's stop button, or Ctrl-C)."""
+
+    def _render_traceback_(self):
         return [f"✗ {self}"]
 
 
@@ -54,75 +80,137 @@ def check_for(exercise_id, hints):
     return register
 
 
+def exercise_for(exercise_id):
+    """The Exercise for an id a learner typed, with every file (re)loaded first."""
+    known_exercise(exercise_id)
+    return load_exercises()[exercise_id]
+
+
 def get_check(exercise_id):
-    from scratchdl.course import load_exercises
-
-    registry = load_exercises()
-    if exercise_id not in registry:
-        known = ", ".join(registry)
-        raise ValueError(f"there is no exercise {exercise_id!r}; the exercises are {known}")
-    return CHECKS[exercise_id]
+    exercise_for(exercise_id)
+    return CHECKS.get(exercise_id)
 
 
-def run_check(exercise_id):
-    """Run the check of one exercise on the code the switch selects; raise CheckFailed if wrong.
+@dataclass
+class Verdict:
+    """What a check found: the state of one exercise and why."""
 
-    Floating-point overflow, division by zero and invalid operations are errors while a check
-    runs, so code that only "works" after a numpy warning fails with a message that says so.
-    """
-    chk = get_check(exercise_id)
-    name = REGISTRY[exercise_id].name
-    try:
-        with np.errstate(over="raise", divide="raise", invalid="raise"):
-            chk.func()
-    except ExerciseTodo as todo:
-        if todo.exercise_id == exercise_id:
-            raise
-        raise CheckFailed(
-            f"Exercise {exercise_id} {name} uses exercise {todo.exercise_id}, which is not "
-            f"written yet. Write {todo.exercise_id} first, or skip it with "
-            f'scratchdl.use_reference("{todo.exercise_id}").'
-        ) from None
-    except CheckFailed as failed:
-        raise CheckFailed(f"Exercise {exercise_id} {name}: {failed}") from None
-    except SolutionsMissing:
-        raise
-    except Exception as error:
-        from scratchdl.checks.expect import describe_error
+    exercise_id: str
+    state: str  # "passing", "failing", "not started" or "cannot load"
+    message: str = ""  # why it is not passing ('' if it is)
+    printed: str = ""  # what the code printed while it was checked (see scratchdl.guard)
+    judged: str = "learner"  # whose code was judged: "learner", "reference" or "substitute"
+    seconds: float = 0.0
 
-        raise CheckFailed(f"Exercise {exercise_id} {name}: {describe_error('your code', error)}") from None
+    @property
+    def detail(self):
+        return self.message.splitlines()[0] if self.message else ""
+
+    def error(self):
+        """The exception a notebook cell raises for this verdict (not for a pass)."""
+        text = self.message + (f"\n{self.printed}" if self.printed else "")
+        if self.state == "not started":
+            return ExerciseTodo(self.exercise_id, text)
+        if self.state == "cannot load":
+            return CannotLoad(text)
+        return CheckFailed(text)
 
 
-def check(exercise_id):
-    """Check one exercise from a notebook: prints what passed, or raises a specific CheckFailed."""
-    run_check(exercise_id)
-    chk = CHECKS[exercise_id]
+def _whose(exercise_id, whose):
+    """Whose code a check judges: the learner's, or what the mode selects ("mode")."""
+    if substituted(exercise_id):
+        return "substitute"
+    if whose == "learner":
+        return "learner"
     mode = mode_for(exercise_id)
-    judged = ""
     if mode == "reference" or (mode == "fill" and REGISTRY[exercise_id].is_stub):
-        judged = " (this judged the reference solution, not your code: mode " + mode + ")"
-    print(f"✓ Exercise {exercise_id} {REGISTRY[exercise_id].name} passed{judged}.")
-    for line in chk.what_it_checks.splitlines():
-        print(f"  ✓ {line}")
+        return "reference"
+    return "learner"
 
 
-def judge(exercise_id):
-    """The state of the learner's own code for one exercise: (state, detail).
+def judge(exercise_id, whose="learner", seconds=None):
+    """Run the check of one exercise; return its Verdict. Never raises for wrong learner code.
 
-    state is "not started" (the body is still the shipped stub), "failing" or "passing".
+    whose:   "learner" judges your code whatever the mode (progress); "mode" judges what the
+             switch selects (check).
+    seconds: the time limit (default $SCRATCHDL_CHECK_TIMEOUT, else 20 s; 0 for none).
     """
-    from scratchdl.exercises import using
-
+    global_mode()  # a bad $SCRATCHDL_MODE is the setting's fault, not the exercise's
+    seconds = time_limit_seconds() if seconds is None else seconds
     ex = REGISTRY[exercise_id]
-    if ex.is_stub:
-        return "not started", ""
-    with using("learner"):
-        try:
-            run_check(exercise_id)
-        except ExerciseTodo as todo:
-            return "failing", str(todo).splitlines()[0]
-        except (CheckFailed, SolutionsMissing) as failed:
-            return "failing", str(failed)
-        except Exception as error:  # a crash in the learner's code is a failing exercise
-            return "failing", f"{type(error).__name__}: {error}"
+    judged = _whose(exercise_id, whose)
+    if judged == "learner" and ex.error is not None:
+        return Verdict(exercise_id, "cannot load", f"{ex.error}\n  Fix it and save: nothing in {ex.path} "
+                       "was checked.")
+    if judged == "learner" and ex.is_stub:
+        return Verdict(exercise_id, "not started", write_it_message(ex))
+    chk = CHECKS.get(exercise_id)
+    if chk is None:
+        return Verdict(exercise_id, "cannot load", f"the check of exercise {exercise_id} did not load "
+                       f"(its file, {ex.path}, does not load)")
+    # Every other exercise the check happens to use runs the reference, if there is one.
+    others = "reference" if solutions_dir().is_dir() else "learner"
+    started = time.perf_counter()
+    with notices.quiet(), judging(exercise_id, "reference" if judged == "reference" else "learner", others):
+        with printed_aside() as printed:
+            state, message = _run(chk, ex, seconds)
+    return Verdict(exercise_id, state, message, printed.report(), judged, time.perf_counter() - started)
+
+
+def _run(chk, ex, seconds):
+    """Run one check: (state, message). Overflow, 0/0 and invalid operations are errors here, so
+    code that only "works" after a numpy warning fails with a message that says so."""
+    try:
+        with np.errstate(over="raise", divide="raise", invalid="raise"), time_limited(seconds):
+            chk.func()
+    except KeyboardInterrupt as stopped:
+        raise CheckInterrupted(f"Exercise {ex.id} {ex.name}: the check was stopped before it "
+                               f"finished{where(stopped)}.") from None
+    except TimeLimit as stopped:
+        return "failing", (
+            f"Exercise {ex.id} {ex.name}: the check was stopped after {seconds:g} s{where(stopped)}.\n"
+            "  Your code was still running there: a loop that never ends? (a while loop whose "
+            "condition never changes, or a recursion with no end.)")
+    except ExerciseTodo as todo:
+        if todo.exercise_id == ex.id:
+            return "not started", write_it_message(ex)
+        return "failing", (
+            f"Exercise {ex.id} {ex.name} uses exercise {todo.exercise_id}, which is not written yet. "
+            f'Write {todo.exercise_id} first, or skip it with scratchdl.use_reference("{todo.exercise_id}").')
+    except LearnerCodeBroken as broken:
+        return "failing", f"Exercise {ex.id} {ex.name} uses exercise {broken.exercise_id}, whose file does not load: {broken}"
+    except CheckFailed as failed:
+        return "failing", f"Exercise {ex.id} {ex.name}: {failed}"
+    except SolutionsMissing as missing:
+        return "failing", f"Exercise {ex.id} {ex.name}: {missing}"
+    except Exception as error:
+        return "failing", f"Exercise {ex.id} {ex.name}: {describe_error('your code', error)}"
     return "passing", ""
+
+
+def run_check(exercise_id, seconds=None):
+    """Judge what the switch selects for one exercise; raise CheckFailed (or ExerciseTodo,
+    CannotLoad) unless it passes. The tests call this."""
+    verdict = judge(exercise_id, whose="mode", seconds=seconds)
+    if verdict.state != "passing":
+        raise verdict.error()
+    return verdict
+
+
+def check(exercise_id, timeout=None):
+    """Check one exercise from a notebook: prints what passed, or raises a specific CheckFailed.
+
+    check("2.1")              your code for exercise 2.1 (or the reference, if the mode says so)
+    check("2.1", timeout=60)  allow it 60 seconds instead of 20
+    """
+    exercise_for(exercise_id)
+    verdict = run_check(exercise_id, seconds=timeout)
+    ex = REGISTRY[exercise_id]
+    judged = ""
+    if verdict.judged == "reference":
+        judged = f" (this judged the reference solution, not your code: mode {mode_for(exercise_id)})"
+    print(f"✓ Exercise {exercise_id} {ex.name} passed{judged}.")
+    for line in CHECKS[exercise_id].what_it_checks.splitlines():
+        print(f"  ✓ {line}")
+    if verdict.printed:
+        print(verdict.printed)

@@ -10,10 +10,18 @@ from pathlib import Path
 
 import numpy as np
 
-from scratchdl.checks import CheckFailed
 from scratchdl.exercises import COURSE_DIR, ExerciseTodo
 
-_CHECKING_CODE = (Path(__file__).parent, Path(__file__).parent.parent / "exercises.py")
+
+class CheckFailed(AssertionError):
+    """An exercise did something a correct implementation would not. The message says what."""
+
+    def _render_traceback_(self):
+        # IPython shows this instead of a traceback into the checking code.
+        return [f"✗ {self}"]
+
+
+_CHECKING_CODE = tuple(Path(__file__).parent.parent / name for name in ("checks", "exercises.py", "guard.py"))
 
 
 @dataclass
