@@ -161,10 +161,16 @@ def test_a_deep_float32_network_kills_the_textbook_loss_but_trains_with_the_fuse
     assert naive["gap"][-1] > 103  # float32: exp(-103.3) is the smallest positive number
     assert fused["failed_at"] is None and len(fused["loss"]) == 300
     assert fused["accuracy"] >= 0.99
-    # the same maths: until the textbook loss failed, the two runs were the same run
-    steps = naive["failed_at"]
-    assert np.allclose(naive["loss"][:steps], fused["loss"][:steps], rtol=1e-3)
-    assert not all(fused["naive_finite"])  # the fused run notices where the textbook one would fail
+    # The same maths: on the same logits, the textbook loss gives the fused loss's value (to
+    # float32 rounding) at every step until it fails. (The two *runs* are not compared step by
+    # step: the last bits of a float32 matmul depend on the BLAS kernel, a ReLU near 0 can flip,
+    # and Adam turns that into a full step - the runs then differ slightly, for a correct reason.)
+    finite = np.array(fused["naive_finite"])
+    assert not finite.all(), "the fused run notices where the textbook loss would fail"
+    until = int(np.argmin(finite))  # the first step at which the textbook loss is not finite
+    assert until >= 10
+    assert np.allclose(fused["naive_loss"][:until], fused["loss"][:until], rtol=1e-5)
+    assert naive["loss"][0] == pytest.approx(fused["loss"][0], rel=1e-6), "the same starting weights"
 
 
 def test_deeper_networks_reach_larger_logits_and_only_the_textbook_loss_fails():

@@ -508,12 +508,13 @@ def train_deep(X, y, loss_fn, seed=0, depth=10, dtype=np.float64, steps=300, lea
     """Train deep_network(seed, depth, dtype=dtype) on (X, y) with your Adam and `loss_fn`,
     full batch, stopping at the first loss that is not a finite number.
 
-    At every step it also notes whether the naive loss (softmax, then log) would have been
-    finite on the same logits: a run with the fused loss shows where a naive run would fail.
+    At every step it also computes the naive loss (softmax, then log) of the same logits: a run
+    with the fused loss shows where a naive run would fail, and that the two agree until then.
 
     Returns:
-        dict: "model"; per step "loss", "gap" (the largest logit gap) and "naive_finite";
-        "failed_at" (the step whose loss was nan or inf, or None) and "accuracy" at the end.
+        dict: "model"; per step "loss", "gap" (the largest logit gap), "naive_loss" and
+        "naive_finite"; "failed_at" (the step whose loss was nan or inf, or None) and
+        "accuracy" at the end.
     """
     from scratchdl.optimizers import Adam
 
@@ -521,14 +522,16 @@ def train_deep(X, y, loss_fn, seed=0, depth=10, dtype=np.float64, steps=300, lea
     X = np.asarray(X, dtype=dtype)
     params = model.parameters()
     optimizer = Adam(learning_rate)
-    result = {"model": model, "loss": [], "gap": [], "naive_finite": [], "failed_at": None}
+    result = {"model": model, "loss": [], "gap": [], "naive_loss": [], "naive_finite": [], "failed_at": None}
     with np.errstate(all="ignore"):  # the naive loss warns when it fails; we report it instead
         for step in range(steps):
             z = model.scores(X)
             loss = loss_fn(z, y)
             result["loss"].append(loss.item())
             result["gap"].append(float(logit_gaps(z.data).max()))
-            result["naive_finite"].append(bool(np.isfinite(naive_softmax_cross_entropy(Tensor(z.data), y).item())))
+            naive = naive_softmax_cross_entropy(Tensor(z.data), y).item()
+            result["naive_loss"].append(naive)
+            result["naive_finite"].append(bool(np.isfinite(naive)))
             if not np.isfinite(loss.item()):
                 result["failed_at"] = step
                 break
