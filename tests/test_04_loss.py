@@ -62,15 +62,6 @@ def bce_grad_wrt_logits(self):
     return (self.p - self.y) / len(self.y)
 
 
-def bce_grad_unclipped(self):
-    return (self.raw - self.y) / (self.raw * (1 - self.raw)) / len(self.y)
-
-
-def bce_forward_keeping_raw(self, p, y):
-    keep(self, raw=p, p=np.clip(p, self.EPS, 1 - self.EPS), y=y)
-    return float(-np.mean(y * np.log(self.p) + (1 - y) * np.log(1 - self.p)))
-
-
 # --- softmax cross-entropy
 def sce_textbook(self, logits, y):
     probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
@@ -146,11 +137,48 @@ def test_check_names_the_mistake(exercise_id, wrong, pattern):
     assert_caught(exercise_id, wrong, pattern)
 
 
-def test_backward_from_unclipped_probabilities_is_caught():
-    from scratchdl.exercises import substitute
+# --- what forward keeps for backward (the contract in forward's docstring)
+def mse_keeping_nothing(self, y_pred, y):
+    return float(np.mean((y_pred - y) ** 2))
 
-    with substitute("4.3", bce_forward_keeping_raw):
-        assert_caught("4.4", bce_grad_unclipped, r"divide by zero.*use the clipped p")
+
+def mse_keeping_the_other_sign(self, y_pred, y):
+    keep(self, diff=y - y_pred)
+    return float(np.mean((y_pred - y) ** 2))
+
+
+def bce_keeping_unclipped(self, p, y):
+    clipped = np.clip(p, self.EPS, 1 - self.EPS)
+    keep(self, p=p, y=y)
+    return float(-np.mean(y * np.log(clipped) + (1 - y) * np.log(1 - clipped)))
+
+
+def sce_keeping_log_probs(self, logits, y):
+    lp = _log_probs(logits)
+    keep(self, probs=lp, y=y)
+    return float(-lp[np.arange(len(y)), y].mean())
+
+
+def sce_keeping_probabilities_under_another_name(self, logits, y):
+    lp = _log_probs(logits)
+    keep(self, softmax=np.exp(lp), labels=y)
+    return float(-lp[np.arange(len(y)), y].mean())
+
+
+CONTRACT_MISTAKES = [
+    ("4.1", mse_keeping_nothing, r"did not keep self\.diff; backward reads it"),
+    ("4.1", mse_keeping_the_other_sign, r"self\.diff must be y_pred - y"),
+    ("4.3", bce_keeping_unclipped, r"keep the clipped p in self\.p"),
+    ("4.5", sce_keeping_log_probs, r"not their logarithms"),
+    ("4.5", sce_keeping_probabilities_under_another_name, r"did not keep self\.probs"),
+]
+
+
+@pytest.mark.parametrize("exercise_id, wrong, pattern", CONTRACT_MISTAKES, ids=[f"{m[0]}:{m[1].__name__}" for m in CONTRACT_MISTAKES])
+def test_a_forward_that_does_not_keep_what_its_docstring_names_is_caught(exercise_id, wrong, pattern):
+    # Any correct backward reads exactly these attributes: a forward that keeps something else
+    # would break the reference backward in fill mode (and the learner's own, written later).
+    assert_caught(exercise_id, wrong, pattern)
 
 
 @pytest.mark.parametrize(

@@ -29,14 +29,17 @@ def im2col_one_short(x, kh, kw):
 
 
 # --- 8.2 and 8.4 the convolution layer (built on the reference im2col/col2im through the switch)
-def forward(self, x, flip=False, bias=True, pad=True, channels_last=False):
+def forward(self, x, flip=False, bias=True, pad=True, channels_last=False, keep=True, keep_unpadded=False):
     p = self.padding if pad else 0
     padded = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
     n, _, h, w = padded.shape
     oh, ow = h - self.k + 1, w - self.k + 1
-    self.padded_shape, self.cols = padded.shape, im2col(padded, self.k, self.k)
+    cols = im2col(padded, self.k, self.k)
+    if keep:
+        self.padded_shape, self.cols = padded.shape, im2col(x, self.k, self.k) if keep_unpadded else cols
+    self.cols_under_another_name = cols
     W = self.params["W"][:, :, ::-1, ::-1] if flip else self.params["W"]
-    out = W.reshape(self.out_channels, -1) @ self.cols + (self.params["b"][:, None] if bias else 0)
+    out = W.reshape(self.out_channels, -1) @ cols + (self.params["b"][:, None] if bias else 0)
     out = out.reshape(self.out_channels, n, oh, ow)
     return out.transpose(1, 2, 3, 0) if channels_last else out.transpose(1, 0, 2, 3)
 
@@ -82,34 +85,64 @@ def maxpool_uncropped(self, x):
     return x.reshape(n, c, h // 2, 2, w // 2, 2).max(axis=(3, 5))
 
 
-def maxpool_forward_with_mask(self, x):
-    self.x = x
+def _winners(x):
+    """(n, c, h // 2, w // 2): which of the four members of each block is the first maximum."""
+    n, c, h, w = x.shape
+    return blocks(x).transpose(0, 1, 2, 4, 3, 5).reshape(n, c, h // 2, w // 2, 4).argmax(axis=-1)
+
+
+def _mask_from(x, chosen):
+    n, c, h, w = x.shape
+    mask = np.zeros(x.shape)
+    for k, (a, b) in enumerate((a, b) for a in (0, 1) for b in (0, 1)):
+        mask[:, :, a:h // 2 * 2:2, b:w // 2 * 2:2] = chosen(k)
+    return mask
+
+
+def maxpool_mask_of_every_maximum(self, x):
+    biggest = blocks(x).max(axis=(3, 5), keepdims=True)
+    n, c, h, w = x.shape
+    self.mask = np.zeros(x.shape)
+    self.mask[:, :, : h // 2 * 2, : w // 2 * 2] = (blocks(x) == biggest).reshape(n, c, h // 2 * 2, w // 2 * 2)  # ties: both
     return blocks(x).max(axis=(3, 5))
 
 
-def maxpool_backward_to_every_maximum(self, grad_out):
-    x = self.x
+def maxpool_keeping_no_mask(self, x):
+    self.winner = _winners(x)  # something else: the reference backward could not use it
+    return blocks(x).max(axis=(3, 5))
+
+
+def maxpool_mask_of_the_cropped_shape(self, x):
     n, c, h, w = x.shape
-    biggest = blocks(x).max(axis=(3, 5), keepdims=True)
-    mask = blocks(x) == biggest  # both of two equal maxima
-    dx = np.zeros(x.shape)
-    dx[:, :, : h // 2 * 2, : w // 2 * 2] = (mask * grad_out[:, :, :, None, :, None]).reshape(n, c, h // 2 * 2, w // 2 * 2)
-    return dx
+    winner = _winners(x)
+    self.mask = _mask_from(x, lambda k: winner == k)[:, :, : h // 2 * 2, : w // 2 * 2]
+    return blocks(x).max(axis=(3, 5))
 
 
 def maxpool_backward_to_all_four(self, grad_out):
-    n, c, h, w = self.x.shape
-    dx = np.zeros(self.x.shape)
+    n, c, h, w = self.mask.shape
+    dx = np.zeros(self.mask.shape)
     dx[:, :, : h // 2 * 2, : w // 2 * 2] = np.repeat(np.repeat(grad_out, 2, axis=2), 2, axis=3)
     return dx
+
+
+def maxpool_backward_returning_the_mask(self, grad_out):
+    return self.mask.copy()
+
+
+def maxpool_backward_tiled(self, grad_out):
+    n, c, h, w = self.mask.shape
+    dx = np.zeros(self.mask.shape)
+    dx[:, :, : h // 2 * 2, : w // 2 * 2] = np.tile(grad_out, (1, 1, 2, 2))
+    return dx * self.mask
 
 
 def avgpool_sum(self, x):
     return blocks(x).sum(axis=(3, 5))
 
 
-def avgpool_forward_keeping_x(self, x):
-    self.x_shape = x.shape
+def avgpool_keeping_no_shape(self, x):
+    self.x = x
     return blocks(x).mean(axis=(3, 5))
 
 
@@ -131,6 +164,10 @@ def flatten_channels_last(self, x):
     return x.transpose(0, 2, 3, 1).reshape(len(x), -1)
 
 
+def flatten_keeping_no_shape(self, x):
+    return x.reshape(len(x), -1)
+
+
 def unflatten_nothing(self, grad_out):
     return grad_out
 
@@ -144,34 +181,34 @@ MISTAKES = [
     ("8.2", lambda self, x: forward(self, x, pad=False), r"the padding was ignored"),
     ("8.2", lambda self, x: forward(self, x, channels_last=True), r"channels last"),
     ("8.3", col2im_assigning, r"Add \(\+=\) each patch's contribution instead of assigning"),
+    ("8.2", lambda self, x: forward(self, x, keep=False), r"did not keep self\.cols"),
+    ("8.2", lambda self, x: forward(self, x, keep_unpadded=True), r"the columns of the unpadded input"),
     ("8.4", lambda self, g: backward(self, g, crop=False), r"cut the padding off"),
     ("8.4", lambda self, g: backward(self, g, db_over_batch_only=True), r"db has one entry per output channel"),
     ("8.4", backward, r"a first layer's input needs no gradient"),
     ("8.5", maxpool_mean, r"that is the mean of each block"),
     ("8.5", maxpool_overlapping, r"The blocks do not overlap \(stride 2\)"),
     ("8.5", maxpool_uncropped, r"crop it to an even size first"),
-    ("8.6", maxpool_backward_to_every_maximum, r"two equal maxima \(3 and 3\) to both"),
-    ("8.6", maxpool_backward_to_all_four, r"exactly one input"),
+    ("8.5", maxpool_mask_of_every_maximum, r"marks both of a block's two equal maxima \(3 and 3\)"),
+    ("8.5", maxpool_keeping_no_mask, r"did not keep self\.mask"),
+    ("8.5", maxpool_mask_of_the_cropped_shape, r"it must have the shape of the input"),
+    ("8.6", maxpool_backward_to_all_four, r"only the one self\.mask marks should"),
+    ("8.6", maxpool_backward_returning_the_mask, r"you returned the mask itself"),
+    ("8.6", maxpool_backward_tiled, r"np\.tile repeats the whole array"),
     ("8.7", avgpool_sum, r"that is the sum of each block"),
+    ("8.7", avgpool_keeping_no_shape, r"backward needs the input's shape"),
     ("8.8", avgpool_backward_without_quarter, r"a quarter of the gradient"),
     ("8.9", flatten_everything, r"keep one row per example"),
     ("8.9", flatten_channels_last, r"\(h, w, c\) order"),
+    ("8.9", flatten_keeping_no_shape, r"kept self\.x_shape = None"),
     ("8.10", unflatten_nothing, r"give it the shape forward was given"),
 ]
 
 
-def backward_needs_its_forward(exercise_id):
-    return {"8.6": ("8.5", maxpool_forward_with_mask), "8.8": ("8.7", avgpool_forward_keeping_x)}.get(exercise_id)
-
-
 @pytest.mark.parametrize("exercise_id, wrong, pattern", MISTAKES, ids=[f"{m[0]}:{m[2][:30]}" for m in MISTAKES])
 def test_check_names_the_mistake(exercise_id, wrong, pattern):
-    paired = backward_needs_its_forward(exercise_id)
-    if paired:  # these wrong backwards read what their own (wrong-style) forward kept
-        with substitute(*paired):
-            assert_caught(exercise_id, wrong, pattern)
-    else:
-        assert_caught(exercise_id, wrong, pattern)
+    # A backward check sets what forward keeps itself, so each is judged on its own.
+    assert_caught(exercise_id, wrong, pattern)
 
 
 # --- gradient checks and the definition ----------------------------------------------------------

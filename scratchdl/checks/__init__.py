@@ -191,6 +191,7 @@ def _run(chk, ex, seconds):
 def run_check(exercise_id, seconds=None):
     """Judge what the switch selects for one exercise; raise CheckFailed (or ExerciseTodo,
     CannotLoad) unless it passes. The tests call this."""
+    exercise_for(exercise_id)
     verdict = judge(exercise_id, whose="mode", seconds=seconds)
     if verdict.state != "passing":
         raise verdict.error()
@@ -203,7 +204,6 @@ def check(exercise_id, timeout=None):
     check("2.1")              your code for exercise 2.1 (or the reference, if the mode says so)
     check("2.1", timeout=60)  allow it 60 seconds instead of 20
     """
-    exercise_for(exercise_id)
     verdict = run_check(exercise_id, seconds=timeout)
     ex = REGISTRY[exercise_id]
     judged = ""

@@ -105,6 +105,10 @@ def check_col2im():
 # --- the convolution layer ---------------------------------------------------------------------
 
 
+def _padded(x, padding):
+    return np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding))) if padding else x
+
+
 def _conv_layer(padding, dtype=np.float64):
     rng = np.random.default_rng(3)
     layer = Conv2D(3, 4, 3, rng, padding=padding, init="zeros", dtype=dtype)
@@ -121,7 +125,8 @@ def _conv_layer(padding, dtype=np.float64):
         "kernel, in the same (channel, u, v) order as each column of cols. Add the bias to every "
         "column, then reshape (c_out, n, oh, ow) and swap the first two axes.",
         "np.pad with ((0, 0), (0, 0), (p, p), (p, p)) pads only the two image axes; after padding, "
-        "oh = h - k + 1 and ow = w - k + 1. Keep the padded shape and cols on self for backward. "
+        "oh = h - k + 1 and ow = w - k + 1. Keep cols in self.cols and the padded input's shape in "
+        "self.padded_shape for backward. "
         "(c_out, c*k*k) @ (c*k*k, n*oh*ow) gives (c_out, n*oh*ow), and the bias as a column, b[:, "
         "None], broadcasts over it.",
     ),
@@ -129,7 +134,8 @@ def _conv_layer(padding, dtype=np.float64):
 def check_conv_forward():
     """equals the definition: out[n, f, i, j] = b[f] + sum of x[n, c, i + u, j + v] * W[f, c, u, v]
     output (n, c_out, h + 2p - k + 1, w + 2p - k + 1), for padding 0 and 1
-    the kernel is not flipped (deep learning's "convolution" is cross-correlation); keeps float32"""
+    the kernel is not flipped (deep learning's "convolution" is cross-correlation); keeps float32
+    keeps the padded input's columns in self.cols and its shape in self.padded_shape for backward"""
     for padding in (0, 1):
         layer, x = _conv_layer(padding)
         W, b = layer.params["W"], layer.params["b"]
@@ -146,6 +152,17 @@ def check_conv_forward():
             Mistake(conv2d(x, W[:, :, ::-1, ::-1], b, padding), "you flipped the kernel (the convolution of "
                     "signal processing). Deep-learning layers apply the kernel as it is: cross-correlation."),
             Mistake(conv2d(x, W, 0 * b, padding), "you forgot to add the bias b (one per output channel)."),
+        ])
+        padded = _padded(x, padding)
+        kept = getattr(layer, "padded_shape", None)
+        expect(kept is not None and tuple(kept) == padded.shape,
+               f"{what} kept self.padded_shape = {kept!r}; backward needs the padded input's shape, {padded.shape} "
+               "(see \"Keeps, for backward\" in the docstring).")
+        expect(getattr(layer, "cols", None) is not None,
+               f"{what} did not keep self.cols; backward needs the columns im2col made (dW = G @ cols.T).")
+        expect_close(layer.cols, patches(padded, 3, 3), f"self.cols after {what}", mistakes=[
+            Mistake(lambda c: c.shape == patches(x, 3, 3).shape and padding, "self.cols holds the columns of the "
+                    "unpadded input; keep those of the padded one (im2col of what the kernel slid over)."),
         ])
     layer32, x32 = _conv_layer(0, np.float32)
     got = call("Conv2D.forward on float32", layer32.forward, x32)
@@ -166,15 +183,14 @@ def check_conv_forward():
 )
 def check_conv_backward():
     """dW, db and dx equal numerical gradients of sum(conv(x) * grad_out), for padding 0 and 1
+    uses self.cols and self.padded_shape as forward keeps them
     dx has the shape of the input (the padding cut off); dW the shape of W; db one per channel
     returns None, with the same dW and db, when input_gradient is False"""
     for padding in (0, 1):
         layer, x = _conv_layer(padding)
         W, b = layer.params["W"].copy(), layer.params["b"].copy()
-        out = call("Conv2D.forward (exercise 8.2)", layer.forward, x.copy())
-        expect(np.shape(out) == conv2d(x, W, b, padding).shape and np.allclose(out, conv2d(x, W, b, padding)),
-               "Conv2D.forward (exercise 8.2) gives wrong outputs, so its backward cannot be judged: run check(\"8.2\").")
-        G = _random(out.shape, seed=4)
+        _keep_as_forward_would(layer, x)
+        G = _random(conv2d(x, W, b, padding).shape, seed=4)
         what = f"Conv2D(3 → 4, 3x3, padding={padding}).backward(grad_out)"
         dx = call(what, layer.backward, G.copy())
         xs, Ws, bs = x.copy(), W.copy(), b.copy()
@@ -197,13 +213,19 @@ def check_conv_backward():
 
     layer, x = _conv_layer(0)
     layer.input_gradient = False
-    out = call("Conv2D.forward (exercise 8.2)", layer.forward, x.copy())
-    G = _random(out.shape, seed=4)
+    _keep_as_forward_would(layer, x)
+    G = _random(conv2d(x, layer.params["W"], layer.params["b"]).shape, seed=4)
     what = "Conv2D.backward(grad_out) with input_gradient=False (a first layer)"
     dx = call(what, layer.backward, G.copy())
     expect(dx is None, f"{what} returned an array; a first layer's input needs no gradient: skip computing "
            "it (no W.T @ G, no col2im) and return None.")
     expect_close(layer.grads.get("W"), _conv_param_gradients(layer, x, G)[0], f"{what}: self.grads['W']", atol=1e-6, rtol=1e-6)
+
+
+def _keep_as_forward_would(layer, x):
+    """Set what Conv2D.forward keeps (its docstring's contract), so that backward is judged alone."""
+    padded = _padded(x, layer.padding)
+    layer.cols, layer.padded_shape = patches(padded, layer.k, layer.k), padded.shape
 
 
 def _conv_param_gradients(layer, x, G):
@@ -226,6 +248,17 @@ def _blocks(x):
     return cropped.reshape(n, c, h // 2, 2, w // 2, 2).transpose(0, 1, 2, 4, 3, 5).reshape(n, c, h // 2, w // 2, 4)
 
 
+def _first_maximum_mask(x):
+    """1 at the first maximum (reading order) of every 2 x 2 block of x, 0 elsewhere and in cropped rows."""
+    blocks = _blocks(x)
+    winner = blocks.argmax(axis=-1)  # the first of equal maxima
+    n, c, h, w = x.shape
+    mask = np.zeros(x.shape)
+    for k, (a, b) in enumerate((a, b) for a in (0, 1) for b in (0, 1)):
+        mask[:, :, a:h // 2 * 2:2, b:w // 2 * 2:2] = winner == k
+    return mask
+
+
 def _pool_forward(layer_class, exercise, statistic, wrong):
     layer = layer_class()
     what = f"{layer_class.__name__}.forward(x) for x of shape (2, 2, 5, 6)"
@@ -241,59 +274,84 @@ def _pool_forward(layer_class, exercise, statistic, wrong):
     return layer
 
 
+def _expect_shape_kept(layer, shape, what):
+    kept = getattr(layer, "x_shape", None)
+    expect(kept is not None and tuple(kept) == tuple(shape),
+           f"{what} kept self.x_shape = {kept!r}; backward needs the input's shape, {tuple(shape)} "
+           "(see \"Keeps, for backward\" in the docstring).")
+
+
 @check_for(
     "8.5",
     hints=(
         "Crop to an even size, reshape to (n, c, h // 2, 2, w // 2, 2) - axis 3 is the row within the "
         "block, axis 5 the column - and take the maximum over those two axes. For backward, also "
-        "remember which of the four members was the largest.",
+        "mark in self.mask which member of each block was the largest (only one per block).",
         "After cropping to even sizes H = h // 2 * 2 and W = w // 2 * 2, the four members of every "
         "block are the strided slices x[:, :, a:H:2, b:W:2] for a, b in (0, 1). np.stack them into "
         "(4, n, c, h // 2, w // 2): .max(axis=0) is the output, and .argmax(axis=0) says which of "
-        "the four won - keep it, and x.shape, on self for backward.",
+        "the four won (the first, if tied). self.mask starts as np.zeros_like(x); write (winner == k) "
+        "into the slice of member k.",
     ),
 )
 def check_maxpool_forward():
     """the largest value of every 2 x 2 block, stride 2; shape (n, c, h // 2, w // 2)
-    an odd height or width loses its last row or column"""
-    _pool_forward(MaxPool2D, "8.5", lambda blocks: blocks.max(axis=-1),
-                  lambda blocks: [(blocks.mean(axis=-1), "that is the mean of each block; max pooling takes the maximum.")])
+    an odd height or width loses its last row or column
+    keeps self.mask for backward: 1 at one maximum per block (the first of equal ones), 0 elsewhere"""
+    layer = _pool_forward(MaxPool2D, "8.5", lambda blocks: blocks.max(axis=-1),
+                          lambda blocks: [(blocks.mean(axis=-1), "that is the mean of each block; max pooling takes the maximum.")])
+    what = "MaxPool2D.forward(x) for x of shape (2, 2, 5, 6)"
+    mask = getattr(layer, "mask", None)
+    expect(mask is not None, f"{what} did not keep self.mask; backward sends each block's gradient through it "
+           "(see \"Keeps, for backward\" in the docstring).")
+    mask = np.asarray(mask)
+    expect(mask.shape == POOL_X.shape, f"self.mask after {what} has shape {mask.shape}; it must have the shape of "
+           f"the input, {POOL_X.shape}, with 0 in the cropped last row.")
+    right = _first_maximum_mask(POOL_X)
+    both = (_blocks(POOL_X) == _blocks(POOL_X).max(axis=-1, keepdims=True))
+    expect(np.count_nonzero(_blocks(mask)[0, 0, 0, 0]) <= 1,
+           f"self.mask after {what} marks both of a block's two equal maxima (3 and 3): "
+           f"{_blocks(mask)[0, 0, 0, 0].tolist()}. The output used one value, so mark only the first (np.argmax "
+           "picks it); a mask x == max would send that block's gradient twice.")
+    expect_close(mask, right, f"self.mask after {what}", mistakes=[
+        Mistake(lambda m: m.shape == right.shape and np.array_equal(_blocks(m) != 0, both) and not m[:, :, 4].any(),
+                "the mask marks every maximum of a block; mark only the first."),
+        Mistake(lambda m: m.shape == right.shape and m[:, :, 4].any(), "the cropped last row must be 0 in the mask."),
+    ])
 
 
 @check_for(
     "8.6",
     hints=(
         "Only the largest member of each block affected the output, so only it gets the gradient. "
-        "Remember in forward which member won (argmax over the four, which picks the first of equal "
-        "ones), and in backward put grad_out there and 0 elsewhere.",
-        "Start from np.zeros of forward's input shape. For each of the four members k = (a, b), in "
-        "the order forward stacked them, write grad_out * (winner == k) into the strided slice [:, "
-        ":, a:H:2, b:W:2]: the mask is 1 only where that member was the maximum. Rows or columns "
-        "cropped off in forward keep gradient 0.",
+        "forward marked it in self.mask: copy each output's gradient to the four inputs of its block, "
+        "then keep only the marked one.",
+        "np.repeat grad_out twice along axis 2 and twice along axis 3 to get one value per input "
+        "(each block's gradient in all four places); put that into np.zeros of the mask's shape (the "
+        "cropped rows stay 0), and multiply by self.mask.",
     ),
 )
 def check_maxpool_backward():
-    """each block's gradient goes to exactly one input, a maximum of the block - one, even when two are equal
+    """each block's gradient goes to the one input self.mask marks (forward's maximum); the others get 0
     the cropped last row gets no gradient; the shape of forward's input"""
     layer = MaxPool2D()
-    call("MaxPool2D.forward (exercise 8.5)", layer.forward, POOL_X.copy())
+    layer.mask = _first_maximum_mask(POOL_X)  # what forward keeps: set directly, so this check needs only backward
     G = _random((2, 2, 2, 3), seed=6)
-    what = "MaxPool2D.backward(grad_out) after a forward on x of shape (2, 2, 5, 6)"
+    what = "MaxPool2D.backward(grad_out) with self.mask of an input of shape (2, 2, 5, 6)"
     dx = call(what, layer.backward, G.copy())
     expect_array(dx, what, shape=POOL_X.shape)
     expect(np.all(dx[:, :, 4, :] == 0), f"{what} gave gradient to the last row, which forward cropped away.")
+    spread = np.zeros(POOL_X.shape)
+    spread[:, :, :4, :] = np.repeat(np.repeat(G, 2, axis=2), 2, axis=3)
+    tiled = np.zeros(POOL_X.shape)
+    tiled[:, :, :4, :] = np.tile(G, (1, 1, 2, 2))
+    expect_close(dx, spread * layer.mask, what, mistakes=[
+        Mistake(layer.mask, "you returned the mask itself; multiply it by each block's gradient."),
+        Mistake(spread, "every input of a block got the gradient; only the one self.mask marks should (multiply by it)."),
+        Mistake(tiled * layer.mask, "np.tile repeats the whole array (1 2 1 2); each block's gradient belongs in its "
+                "own 2 x 2 block: np.repeat (1 1 2 2) along axes 2 and 3."),
+    ])
     routed = _blocks(dx)
-    receivers = (routed != 0).sum(axis=-1)
-    tie = routed[0, 0, 0, 0]
-    expect(np.count_nonzero(tie) <= 1,
-           f"{what} sent the gradient of a block with two equal maxima (3 and 3) to both: {tie.tolist()}. "
-           "The output used one value, so exactly one input gets the gradient (np.argmax picks the first); "
-           "a mask x == max counts it twice.")
-    expect(np.all(receivers == 1), f"{what}: every 2 x 2 block must pass its gradient to exactly one input; "
-           f"the numbers of inputs that got some are {receivers.ravel().tolist()}.")
-    blocks = _blocks(POOL_X)
-    chosen = np.take_along_axis(blocks, np.abs(routed).argmax(axis=-1)[..., None], axis=-1)[..., 0]
-    expect(np.allclose(chosen, blocks.max(axis=-1)), f"{what} sent gradients to inputs that are not the maximum of their block.")
     expect_close(routed.sum(axis=-1), G, f"{what}: the gradient each block passes on")
 
 
@@ -303,15 +361,16 @@ def check_maxpool_backward():
         "Like max pooling, with the mean of each block instead of the maximum. The four members of "
         "the blocks are also four strided slices: x[:, :, a::2, b::2] for a, b in {0, 1} (after cropping).",
         "Crop to even sizes H = h // 2 * 2 and W = w // 2 * 2, add up the four strided slices (sum "
-        "over a generator, or +) and divide by 4. Keep x.shape on self for backward.",
+        "over a generator, or +) and divide by 4. Keep x.shape in self.x_shape for backward.",
     ),
 )
 def check_avgpool_forward():
     """the mean of every 2 x 2 block, stride 2; shape (n, c, h // 2, w // 2)
-    an odd height or width loses its last row or column"""
-    _pool_forward(AvgPool2D, "8.7", lambda blocks: blocks.mean(axis=-1),
-                  lambda blocks: [(blocks.sum(axis=-1), "that is the sum of each block; divide by 4 for the mean."),
-                                  (blocks.max(axis=-1), "that is the maximum; average pooling takes the mean.")])
+    an odd height or width loses its last row or column; keeps the input's shape in self.x_shape"""
+    layer = _pool_forward(AvgPool2D, "8.7", lambda blocks: blocks.mean(axis=-1),
+                          lambda blocks: [(blocks.sum(axis=-1), "that is the sum of each block; divide by 4 for the mean."),
+                                          (blocks.max(axis=-1), "that is the maximum; average pooling takes the mean.")])
+    _expect_shape_kept(layer, POOL_X.shape, "AvgPool2D.forward(x) for x of shape (2, 2, 5, 6)")
 
 
 @check_for(
@@ -328,9 +387,9 @@ def check_avgpool_backward():
     """each of a block's four inputs gets a quarter of its output's gradient
     the cropped last row gets none; the shape of forward's input"""
     layer = AvgPool2D()
-    call("AvgPool2D.forward (exercise 8.7)", layer.forward, POOL_X.copy())
+    layer.x_shape = POOL_X.shape  # what forward keeps: set directly, so this check needs only backward
     G = _random((2, 2, 2, 3), seed=7)
-    what = "AvgPool2D.backward(grad_out) after a forward on x of shape (2, 2, 5, 6)"
+    what = "AvgPool2D.backward(grad_out) with self.x_shape = (2, 2, 5, 6)"
     dx = call(what, layer.backward, G.copy())
     expect_array(dx, what, shape=POOL_X.shape)
     right = np.zeros(POOL_X.shape)
@@ -351,16 +410,18 @@ def check_avgpool_backward():
     ),
 )
 def check_flatten_forward():
-    """one row per example, shape (n, c * h * w), values in (c, h, w) order"""
+    """one row per example, shape (n, c * h * w), values in (c, h, w) order; keeps x.shape in self.x_shape"""
     x = _random((3, 2, 4, 5), seed=8)
     what = "Flatten.forward(x) for x of shape (3, 2, 4, 5)"
-    got = call(what, Flatten().forward, x.copy())
+    layer = Flatten()
+    got = call(what, layer.forward, x.copy())
     expect_array(got, what)
     expect(got.shape != (120,), f"{what} flattened the whole batch into one row; keep one row per example: (3, 40).")
     expect_close(got, x.reshape(3, 40), what, mistakes=[
         Mistake(x.transpose(0, 2, 3, 1).reshape(3, 40), "the values are in (h, w, c) order; keep (c, h, w), the "
                 "order the array already has: x.reshape(len(x), -1)."),
     ])
+    _expect_shape_kept(layer, x.shape, what)
 
 
 @check_for(
@@ -372,12 +433,12 @@ def check_flatten_forward():
     ),
 )
 def check_flatten_backward():
-    """the gradient with the shape of forward's input, each value back in its place"""
+    """the gradient with the shape of forward's input (self.x_shape), each value back in its place"""
     x = _random((3, 2, 4, 5), seed=9)
     layer = Flatten()
-    call("Flatten.forward (exercise 8.9)", layer.forward, x.copy())
+    layer.x_shape = x.shape  # what forward keeps: set directly, so this check needs only backward
     G = _random((3, 40), seed=10)
-    what = "Flatten.backward(grad_out) after a forward on x of shape (3, 2, 4, 5)"
+    what = "Flatten.backward(grad_out) with self.x_shape = (3, 2, 4, 5)"
     got = call(what, layer.backward, G.copy())
     expect_array(got, what)
     expect(got.shape == x.shape, f"{what} returned shape {got.shape}; give it the shape forward was given, {x.shape}.")

@@ -34,15 +34,23 @@ def _expect_value(got, expected, what, mistakes=()):
     expect(False, "\n".join(lines))
 
 
-def _expect_fresh(loss, first, second, what):
-    """backward must use the latest forward's batch (of a different size)."""
-    (y_pred, y), (y_pred2, y2) = first, second
-    call(f"{what}: forward", loss.forward, y_pred, y)
-    call(f"{what}: a second forward on another batch", loss.forward, y_pred2, y2)
-    grad = call(f"{what}: backward", loss.backward)
-    expect(np.shape(grad) == y_pred2.shape,
-           f"after a forward on a batch of shape {y_pred2.shape}, backward returned shape "
-           f"{np.shape(grad)}: it must use what the latest forward kept.")
+def _expect_kept(loss, name, expected, what, mistakes=()):
+    """After forward, the attribute `name` must hold `expected`: backward reads it (the contract
+    of the pair, in forward's docstring), whoever wrote backward."""
+    kept = getattr(loss, name, None)
+    expect(kept is not None, f"{what} did not keep self.{name}; backward reads it (see \"Keeps, for "
+           f"backward\" in the docstring of forward).")
+    expect_close(kept, expected, f"self.{name} after {what}", mistakes=mistakes)
+
+
+def _expect_latest(loss, state, shape, what):
+    """backward must work from what is kept now, not from something computed earlier: set the
+    attributes of another batch (as a second forward would) and look at the shape."""
+    loss.__dict__.update(state)
+    grad = call(f"{what}: backward after the kept values changed to a batch of shape {shape}", loss.backward)
+    expect(np.shape(grad) == shape,
+           f"{what}.backward returned shape {np.shape(grad)} after forward kept a batch of shape {shape}: "
+           "it must use what the latest forward kept.")
 
 
 # --- mean squared error --------------------------------------------------------------------
@@ -67,7 +75,7 @@ def _mse(y_pred, y):
 )
 def check_mse_forward():
     """the mean of (y_pred - y)**2 over every element, as one number
-    0 for a perfect prediction"""
+    keeps y_pred - y in self.diff for backward; 0 for a perfect prediction"""
     loss = MeanSquaredError()
     what = "MeanSquaredError.forward(y_pred, y) for a (3, 2) batch"
     got = call(what, loss.forward, Y_PRED.copy(), Y_TRUE.copy())
@@ -80,6 +88,9 @@ def check_mse_forward():
         (np.abs(Y_PRED - Y_TRUE).mean(), "that is the mean absolute error; square the differences."),
         ((Y_PRED - Y_TRUE).mean() ** 2, "square each difference first, then average."),
     ])
+    _expect_kept(loss, "diff", Y_PRED - Y_TRUE, what, mistakes=[
+        Mistake(Y_TRUE - Y_PRED, "self.diff must be y_pred - y (backward's gradient 2 * diff / N has that sign)."),
+        Mistake(squares, "keep the difference y_pred - y itself in self.diff, not its square.")])
     perfect = call("MeanSquaredError.forward(y, y)", loss.forward, Y_TRUE.copy(), Y_TRUE.copy())
     _expect_value(perfect, 0.0, "MeanSquaredError.forward(y, y) (a perfect prediction)")
 
@@ -95,11 +106,11 @@ def check_mse_forward():
     ),
 )
 def check_mse_backward():
-    """2 * (y_pred - y) / N, the shape of y_pred
+    """2 * (y_pred - y) / N, the shape of y_pred, from the self.diff forward kept
     uses the batch of the latest forward"""
     loss = MeanSquaredError()
-    call("MeanSquaredError.forward", loss.forward, Y_PRED.copy(), Y_TRUE.copy())
-    what = "MeanSquaredError.backward() after a forward on a (3, 2) batch"
+    loss.diff = Y_PRED - Y_TRUE  # what forward keeps: set directly, so this check needs only backward
+    what = "MeanSquaredError.backward() with self.diff of a (3, 2) batch"
     got = call(what, loss.backward)
     expect_array(got, what)
     diff, N = Y_PRED - Y_TRUE, Y_PRED.size
@@ -109,7 +120,7 @@ def check_mse_backward():
         Mistake(2 * diff, "you forgot the 1 / N from the mean."),
         Mistake(2 * diff / len(Y_PRED), "divide by N = y_pred.size, the number of elements averaged, not by n rows."),
     ])
-    _expect_fresh(loss, (Y_PRED, Y_TRUE), (Y_PRED[:2], Y_TRUE[:2]), "MeanSquaredError")
+    _expect_latest(loss, {"diff": (Y_PRED - Y_TRUE)[:2]}, (2, 2), "MeanSquaredError")
 
 
 # --- binary cross-entropy ------------------------------------------------------------------
@@ -141,7 +152,8 @@ def _bce(p, y):
 )
 def check_bce_forward():
     """-mean(y log p + (1 - y) log(1 - p)) over the batch, as one number
-    finite for p = 0 and p = 1 (p is clipped to [EPS, 1 - EPS])"""
+    finite for p = 0 and p = 1 (p is clipped to [EPS, 1 - EPS])
+    keeps the clipped p in self.p and y in self.y for backward"""
     loss = BinaryCrossEntropy()
     what = "BinaryCrossEntropy.forward(p, y) for 4 examples"
     got = call(what, loss.forward, P.copy(), Y.copy())
@@ -157,6 +169,9 @@ def check_bce_forward():
                numeric_hint="log(0) is -inf (and 0 * log(0) is nan). Clip p to [self.EPS, 1 - self.EPS] "
                "with np.clip before taking logs.")
     _expect_value(got, _bce(P_EDGE, Y_EDGE), what)
+    _expect_kept(loss, "p", np.clip(P_EDGE, EPS, 1 - EPS), what, mistakes=[
+        Mistake(P_EDGE, "keep the clipped p in self.p: backward divides by p * (1 - p), which is 0 at p = 0 or 1.")])
+    _expect_kept(loss, "y", Y_EDGE, what)
 
 
 @check_for(
@@ -170,11 +185,11 @@ def check_bce_forward():
     ),
 )
 def check_bce_backward():
-    """(p - y) / (p (1 - p)) / n at the clipped p, shape (n, 1)
-    finite for p = 0 and p = 1; uses the batch of the latest forward"""
+    """(p - y) / (p (1 - p)) / n at the clipped p (self.p) and the labels (self.y) forward kept
+    shape (n, 1); uses the batch of the latest forward"""
     loss = BinaryCrossEntropy()
-    call("BinaryCrossEntropy.forward", loss.forward, P.copy(), Y.copy())
-    what = "BinaryCrossEntropy.backward() after a forward on 4 examples"
+    loss.p, loss.y = P.copy(), Y.copy()  # what forward keeps: set directly, so this check needs only backward
+    what = "BinaryCrossEntropy.backward() with self.p and self.y of 4 examples"
     got = call(what, loss.backward)
     expect_array(got, what)
     n = len(P)
@@ -185,13 +200,13 @@ def check_bce_backward():
         Mistake(-right, "wrong sign: the gradient is (p - y) / (p (1 - p)) / n."),
         Mistake(right * n, "you forgot the 1 / n from the average over the batch."),
     ])
-    call("BinaryCrossEntropy.forward with p = 0 and 1", loss.forward, P_EDGE.copy(), Y_EDGE.copy())
-    got = call("BinaryCrossEntropy.backward() after p = 0 and 1", loss.backward,
-               numeric_hint="use the clipped p kept by forward: p * (1 - p) is 0 at p = 0 or 1.")
     pc = np.clip(P_EDGE, EPS, 1 - EPS)
+    loss.p, loss.y = pc.copy(), Y_EDGE.copy()
+    got = call("BinaryCrossEntropy.backward() with self.p clipped from p = 0 and 1", loss.backward,
+               numeric_hint="use the clipped p kept by forward in self.p: p * (1 - p) is 0 at p = 0 or 1.")
     expect_close(got, (pc - Y_EDGE) / (pc * (1 - pc)) / len(P_EDGE),
-                 "BinaryCrossEntropy.backward() after p = 0 and 1", rtol=1e-5)
-    _expect_fresh(loss, (P, Y), (P[:3], Y[:3]), "BinaryCrossEntropy")
+                 "BinaryCrossEntropy.backward() with self.p clipped from p = 0 and 1", rtol=1e-5)
+    _expect_latest(loss, {"p": P[:3].copy(), "y": Y[:3].copy()}, (3, 1), "BinaryCrossEntropy")
 
 
 # --- softmax cross-entropy -----------------------------------------------------------------
@@ -230,7 +245,8 @@ def _softmax(logits):
 )
 def check_softmax_ce_forward():
     """the mean over the batch of logsumexp(z) - z[label], as one number
-    finite and exact for logits of ±1000 (no overflow, no log of 0)"""
+    finite and exact for logits of ±1000 (no overflow, no log of 0)
+    keeps softmax(logits) in self.probs and the labels in self.y for backward"""
     loss = SoftmaxCrossEntropy()
     what = "SoftmaxCrossEntropy.forward(logits, y) for 3 examples of 4 classes"
     got = call(what, loss.forward, LOGITS.copy(), LABELS.copy())
@@ -244,12 +260,20 @@ def check_softmax_ce_forward():
         (-log_p.max(axis=1).mean(), "you used the largest log-probability of each row; use the one "
          "of the row's own label."),
     ])
+    _expect_kept(loss, "probs", _softmax(LOGITS), what, mistakes=[
+        Mistake(np.log(_softmax(LOGITS)), "self.probs must hold the probabilities softmax(logits), not their logarithms: "
+                "np.exp of the log-probabilities."),
+        Mistake(LOGITS, "self.probs must hold softmax(logits), not the logits themselves.")])
+    kept_y = getattr(loss, "y", None)
+    expect(kept_y is not None and np.array_equal(np.asarray(kept_y), LABELS),
+           f"{what} did not keep the labels in self.y (backward reads them); it kept {kept_y!r}.")
     what = "SoftmaxCrossEntropy.forward(logits, y) for logits of ±1000"
     got = call(what, loss.forward, EXTREME.copy(), EXTREME_LABELS.copy(),
                numeric_hint="exp(1000) overflows, and log(softmax) hits log(0) when a probability "
                "rounds to 0. Subtract each row's maximum, and compute log-probabilities as "
                "shifted - log(sum(exp(shifted))) instead of taking the log of softmax.")
     _expect_value(got, _softmax_ce(EXTREME, EXTREME_LABELS), what)
+    _expect_kept(loss, "probs", _softmax(EXTREME), what)
 
 
 @check_for(
@@ -263,11 +287,11 @@ def check_softmax_ce_forward():
     ),
 )
 def check_softmax_ce_backward():
-    """(softmax(logits) - one_hot(y)) / n, shape (n, k)
+    """(softmax(logits) - one_hot(y)) / n, shape (n, k), from self.probs and self.y
     the same answer when called twice (forward's probabilities left intact); the latest batch"""
     loss = SoftmaxCrossEntropy()
-    call("SoftmaxCrossEntropy.forward", loss.forward, LOGITS.copy(), LABELS.copy())
-    what = "SoftmaxCrossEntropy.backward() after a forward on 3 examples of 4 classes"
+    loss.probs, loss.y = _softmax(LOGITS), LABELS.copy()  # what forward keeps: set directly
+    what = "SoftmaxCrossEntropy.backward() with self.probs and self.y of 3 examples of 4 classes"
     got = call(what, loss.backward)
     expect_array(got, what)
     probs, one_hot, n = _softmax(LOGITS), np.eye(4)[LABELS], len(LABELS)
@@ -282,4 +306,4 @@ def check_softmax_ce_backward():
            "a second call of backward gave a different answer: the first call changed the "
            "probabilities that forward kept (grad = self.probs, then grad[...] -= 1 writes into "
            "them). Work on a copy: grad = self.probs.copy().")
-    _expect_fresh(loss, (LOGITS, LABELS), (LOGITS[:2], LABELS[:2]), "SoftmaxCrossEntropy")
+    _expect_latest(loss, {"probs": _softmax(LOGITS[:2]), "y": LABELS[:2].copy()}, (2, 4), "SoftmaxCrossEntropy")
