@@ -181,7 +181,7 @@ MISTAKES = [
     ("8.2", lambda self, x: forward(self, x, pad=False), r"the padding was ignored"),
     ("8.2", lambda self, x: forward(self, x, channels_last=True), r"channels last"),
     ("8.3", col2im_assigning, r"Add \(\+=\) each patch's contribution instead of assigning"),
-    ("8.2", lambda self, x: forward(self, x, keep=False), r"did not keep self\.cols"),
+    ("8.2", lambda self, x: forward(self, x, keep=False), r"kept self\.padded_shape = None; backward needs"),
     ("8.2", lambda self, x: forward(self, x, keep_unpadded=True), r"the columns of the unpadded input"),
     ("8.4", lambda self, g: backward(self, g, crop=False), r"cut the padding off"),
     ("8.4", lambda self, g: backward(self, g, db_over_batch_only=True), r"db has one entry per output channel"),
