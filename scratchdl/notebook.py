@@ -38,7 +38,8 @@ def _leave_learner_files_alone(shell):
     """If IPython's autoreload is on (an older setup cell, or a habit), it must skip your files:
     its reloaders rewrite the course's exercise wrappers and fail on half the saves."""
     if shell.find_line_magic("aimport") is not None:
-        shell.run_line_magic("aimport", ", ".join(f"-{name}" for name in course.LEARNER_MODULES))
+        for name in course.LEARNER_MODULES:  # one at a time: IPython 8.0 reads "-a, -b" as one name
+            shell.run_line_magic("aimport", f"-{name}")
 
 
 def _before_cell(info=None):
