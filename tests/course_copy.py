@@ -63,10 +63,12 @@ def _find(tree, qualname):
     return node
 
 
-def run(dest, *args, mode=None):
+def run(dest, *args, mode=None, env=None):
     """python -m scratchdl ARGS in the copy, in a clean environment; returns the CompletedProcess."""
+    changes = env or {}
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCRATCHDL_")}
     env["PYTHONPATH"] = str(dest)
+    env.update(changes)
     if mode:
         env["SCRATCHDL_MODE"] = mode
     return subprocess.run(

@@ -179,17 +179,9 @@ def _stop(lab):
             pass
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory, artifacts):
-    """JupyterLab serving a copy of chapters/, kernels in reference mode; stopped at the end."""
-    home = tmp_path_factory.mktemp("jupyterlab")
-    root = home / "chapters"
-    _copy_chapters(root)
-    _settings(home / "settings")
-    token, port = secrets.token_hex(16), _free_port()
-    env = dict(
-        os.environ,
-        SCRATCHDL_MODE="reference",  # kernels inherit the server's environment
+def _isolated(home, token):
+    """What keeps a test's JupyterLab to itself, in folder `home`: environment variables."""
+    return dict(
         SCRATCHDL_BROWSER_TEST=token,  # finds the kernels again at the end
         # Nothing from the user's own Jupyter setup: settings, workspaces, kernels, extensions.
         JUPYTER_CONFIG_DIR=str(home / "config"),
@@ -197,14 +189,21 @@ def lab(tmp_path_factory, artifacts):
         JUPYTER_RUNTIME_DIR=str(home / "runtime"),
         JUPYTERLAB_SETTINGS_DIR=str(home / "settings"),
         JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
-        IPYTHONDIR=str(home / "ipython"),
     )
-    log_path = artifacts / "jupyterlab.log"
+
+
+@contextmanager
+def _jupyterlab(home, root, env, log_path, *options):
+    """JupyterLab serving folder `root`, started in environment `env` (which its kernels inherit)
+    isolated in folder `home`; shut down, kernels and all, on leaving."""
+    _settings(home / "settings")
+    token, port = secrets.token_hex(16), _free_port()
+    env = {**env, **_isolated(home, token)}
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
              "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-             f"--ServerApp.token={token}", f"--ServerApp.root_dir={root}"],
+             f"--ServerApp.token={token}", f"--ServerApp.root_dir={root}", *options],
             env=env, cwd=root, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
@@ -224,6 +223,30 @@ def lab(tmp_path_factory, artifacts):
         yield lab
     finally:
         _stop(lab)
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory, artifacts):
+    """JupyterLab serving a copy of chapters/, kernels in reference mode; stopped at the end."""
+    home = tmp_path_factory.mktemp("jupyterlab")
+    root = home / "chapters"
+    _copy_chapters(root)
+    env = dict(os.environ, SCRATCHDL_MODE="reference", IPYTHONDIR=str(home / "ipython"))
+    with _jupyterlab(home, root, env, artifacts / "jupyterlab.log") as lab:
+        yield lab
+
+
+@pytest.fixture(scope="module")
+def learner_lab(tmp_path_factory, artifacts):
+    """JupyterLab serving a learner's copy of the whole course (scratchdl/ reset to the stubs,
+    chapters/, solutions/), kernels in learner mode and blind to the pip-installed package, as on a
+    JupyterHub; window.jupyterapp is exposed, to open files side by side. Stopped at the end."""
+    home = tmp_path_factory.mktemp("jupyterlab-learner")
+    root = home / "course"
+    env = learner_course(root)  # its IPYTHONDIR hides the installed package from the kernels
+    with _jupyterlab(home, root, env, artifacts / "jupyterlab-learner.log",
+                     "--LabApp.expose_app_in_browser=True") as lab:
+        yield lab
 
 
 # --- what the page shows ------------------------------------------------------------------

@@ -84,7 +84,7 @@ def test_widgets_without_their_jupyterlab_front_end_fail(monkeypatch):
 def test_the_requirements_are_pyprojects(monkeypatch):
     text = (COURSE_DIR / "pyproject.toml").read_text()
     listed = doctor.requirements()
-    assert [name for name, _ in listed] == ["numpy", "matplotlib", "ipywidgets", "jupyterlab", "ipykernel", "anywidget"]
+    assert [name for name, _ in listed] == ["numpy", "matplotlib", "ipywidgets", "jupyterlab", "ipykernel", "ipython", "anywidget"]
     for name, lowest in listed:
         assert f'"{name}>={lowest}"' in text
 
@@ -120,3 +120,17 @@ def test_a_course_handed_out_without_solutions_is_a_warning_not_a_failure(tmp_pa
 @pytest.mark.parametrize("text, expected", [("1.26.4", (1, 26, 4)), ("2.0rc1", (2, 0)), ("8.1", (8, 1))])
 def test_version_tuple(text, expected):
     assert doctor.version_tuple(text) == expected
+
+
+def test_a_learner_file_that_does_not_load_is_something_to_fix(tmp_path):
+    from course_copy import copy_course, run
+
+    course = copy_course(tmp_path)
+    path = course / "scratchdl" / "layers.py"
+    path.write_text(path.read_text().replace('        raise ExerciseTodo("3.1")', '        return x @ self.params["W"] +'))
+    done = run(course, "doctor")
+    assert done.returncode == 1
+    line = next(line for line in done.stdout.splitlines() if line.startswith("✗ your files:"))
+    assert "scratchdl/layers.py, line " in line and "invalid syntax" in line
+    assert "fix: fix scratchdl/layers.py and save" in done.stdout
+    assert "ready for the course" not in done.stdout

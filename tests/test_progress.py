@@ -1,9 +1,11 @@
 """`python -m scratchdl progress` and friends, run in a copy of the course as a learner would."""
 
 import json
+import os
 import re
-
 import shutil
+import subprocess
+import sys
 
 import pytest
 
@@ -151,3 +153,102 @@ def test_every_reference_body_pasted_into_the_package_passes_its_check(tmp_path)
         set_body(course, ex.id, reference_body(ex.id))
     states = {r["id"]: (r["state"], r["detail"]) for r in progress_json(course)}
     assert {key: value for key, value in states.items() if value[0] != "passing"} == {}
+
+
+# --- files that do not load, endless bodies, prints and pipes, from the command line -----------
+
+
+def test_a_file_that_does_not_parse_blocks_only_its_own_exercises(tmp_path):
+    course = copy_course(tmp_path)
+    set_body(course, "1.1", reference_body("1.1"))
+    path = course / "scratchdl" / "activations.py"
+    path.write_text(path.read_text().replace('    raise ExerciseTodo("2.3")', "    return np.tanh(z"))
+    line = 1 + next(i for i, text in enumerate(path.read_text().splitlines()) if "return np.tanh(z" in text)
+
+    result = run(course, "check", "1.1")
+    assert result.returncode == 0, result.stderr
+    result = run(course, "check", "2.1")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[0] == f"✗ scratchdl/activations.py, line {line}: '(' was never closed"
+    assert len(result.stderr.strip().splitlines()) == 3, result.stderr
+
+    rows = {r["id"]: r for r in progress_json(course)}
+    assert rows["1.1"]["state"] == "passing"
+    assert {rows[f"2.{n}"]["state"] for n in range(1, 10)} == {"cannot load"}
+    assert rows["2.5"]["line"] == line and rows["2.5"]["file"] == "scratchdl/activations.py"
+    text = run(course, "progress").stdout
+    assert f"! scratchdl/activations.py, line {line}: '(' was never closed: fix it and save" in text
+
+    result = run(course, "hint", "2.3")
+    assert result.returncode == 0 and "was never closed" in result.stdout and "Hint 1 of" in result.stdout
+
+
+@pytest.mark.parametrize("change, message", [
+    (('@exercise("2.5")\n', ""), r'`relu` has lost its line @exercise\("2\.5"\): put it back'),
+    (("def relu(z):", "def rectify(z):"), r"exercise 2\.5 must be called `relu` .*here it is `rectify`"),
+    (("def relu(z):", "def relu(z)"), r"line \d+: expected ':'"),
+    (("import numpy as np\n", "import numpy as np\nimport not_a_package\n"), r"ModuleNotFoundError: No module named 'not_a_package'"),
+])
+def test_a_broken_exercise_file_is_named_with_what_broke_it(tmp_path, change, message):
+    course = copy_course(tmp_path)
+    path = course / "scratchdl" / "activations.py"
+    old, new = change
+    assert old in path.read_text()
+    path.write_text(path.read_text().replace(old, new, 1))
+    rows = {r["id"]: r for r in progress_json(course)}
+    assert rows["2.1"]["state"] == "cannot load" and re.search(message, rows["2.1"]["detail"]), rows["2.1"]
+    assert rows["1.1"]["state"] == "not started", "the other files are unaffected"
+    result = run(course, "check", "2.5")
+    assert result.returncode == 1 and re.search(message, result.stderr) and "Traceback" not in result.stderr
+
+
+def test_an_endless_body_times_out_and_progress_goes_on(tmp_path):
+    course = copy_course(tmp_path)
+    set_body(course, "2.1", reference_body("2.1"))
+    set_body(course, "2.5", "while True:\n    pass")
+    result = run(course, "check", "2.5", "--timeout", "1")
+    assert result.returncode == 1
+    assert re.match(r"✗ Exercise 2\.5 relu: the check was stopped after 1 s at scratchdl/activations\.py line \d+: "
+                    r"`(while True:|pass)`", result.stderr), result.stderr
+    env_run = run(course, "progress", "--json", "--chapter", "2", env={"SCRATCHDL_CHECK_TIMEOUT": "1"})
+    states = {r["id"]: r["state"] for r in json.loads(env_run.stdout)}
+    assert states["2.1"] == "passing" and states["2.5"] == "failing"
+
+
+def test_prints_in_a_body_keep_progress_json_valid_and_come_after_the_verdict(tmp_path):
+    course = copy_course(tmp_path)
+    set_body(course, "2.5", 'for i in range(60000):\n    print("debug", i)\nreturn np.maximum(z, 0)')
+    rows = progress_json(course, "--chapter", "2")  # json.loads would fail on a single stray line
+    assert {r["id"]: r["state"] for r in rows}["2.5"] == "passing"
+    result = run(course, "check", "2.5")
+    assert result.returncode == 0
+    out = result.stdout
+    assert out.index("✓ Exercise 2.5 relu passed.") < out.index("Your code printed") and "| debug 0" in out
+    assert len(out.splitlines()) < 20
+
+
+def test_a_closed_pipe_is_not_a_traceback(fresh):
+    # `progress | head -1`: the reader is gone before progress writes (here: closed at once).
+    for args in (["progress", "--all"], ["hint", "2.1"], ["progress", "--json"]):
+        proc = subprocess.Popen([sys.executable, "-m", "scratchdl", *args], cwd=fresh, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(fresh)})
+        proc.stdout.close()
+        assert proc.wait(timeout=300) == 1
+        assert proc.stderr.read() == "", f"{args}: nothing on stderr, no BrokenPipeError traceback"
+
+
+def test_a_bad_mode_is_one_line_and_not_the_learners_fault(fresh):
+    result = run(fresh, "check", "2.1", mode="bogus")
+    assert result.returncode == 2
+    assert result.stderr.strip() == ("error: the environment variable SCRATCHDL_MODE must be one of learner, "
+                                     "reference, fill; got 'bogus'. Unset it, or choose in a cell: "
+                                     'scratchdl.set_mode("learner")')
+
+
+def test_hints_in_a_terminal_remember_the_level(tmp_path):
+    course = copy_course(tmp_path)
+    assert "Hint 1 of 2" in run(course, "hint", "5.2").stdout
+    assert "Hint 2 of 2" in run(course, "hint", "5.2").stdout
+    assert "Hint 2 of 2" in run(course, "hint", "5.2").stdout, "the last one again"
+    both = run(course, "hint", "5.4", "--all").stdout
+    assert both.index("Hint 1 of 2") < both.index("Hint 2 of 2")
