@@ -277,7 +277,7 @@ def _stubbed_out(lf, text):
     for _attempt in range(20):
         patched = list(lines)
         for start, end, indent, ex in regions:
-            _, name = ex.name.rpartition(".")[::2]
+            name = ex.name.rpartition(".")[2]
             stand_in = (f'{indent}{name} = __import__("scratchdl.exercises").exercises.exercise("{ex.id}")'
                         "(lambda *args, **kwargs: None)\n")
             patched[start:end] = [stand_in] + ["\n"] * (end - start - 1)
