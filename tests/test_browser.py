@@ -1,18 +1,33 @@
-"""Chapter 1 and draw-a-digit in a real browser, as a learner meets them: JupyterLab, headless Chromium.
+"""Chapter 1, draw-a-digit and the learner's edit-save-check loop in a real browser, as a learner
+meets them: JupyterLab, headless Chromium.
 
-    python -m pytest tests/test_browser.py -v     these two tests alone (25-35 s)
+    python -m pytest tests/test_browser.py -v     these three tests alone (2-5 min; the
+                                                  learner's journey is most of it)
     python -m pytest -m "not browser"             everything else
 
-It starts JupyterLab on 127.0.0.1 over a temporary copy of chapters/ (so the committed notebooks
-are never saved with outputs), with the kernel in reference mode. Debian's Chromium, driven by
-Playwright, opens chapter 1, runs every cell from the Run menu, checks that no cell raised, then
-moves the depth slider of the init explorer and checks that the plot is redrawn. A second test
-writes a small notebook next to the chapters that shows draw_digit (chapters 7 and 8) with a cheap
-stand-in for a network, so no MNIST and no training: it checks that anywidget's canvas appears,
-draws a vertical stroke on it with the mouse, checks the plot under it and, from a cell typed into
-the notebook, that the kernel read the stroke as a 1, then clears it. Screenshots go to
-$SCRATCHDL_ARTIFACTS/browser/ (default: test-artifacts/browser/ in the repository); the run's
-closing summary prints the folder.
+The first two tests start JupyterLab on 127.0.0.1 over a temporary copy of chapters/ (so the
+committed notebooks are never saved with outputs), with the kernel in reference mode. Debian's
+Chromium, driven by Playwright, opens chapter 1, runs every cell from the Run menu, checks that no
+cell raised, then moves the depth slider of the init explorer and checks that the plot is
+redrawn. A second test writes a small notebook next to the chapters that shows draw_digit
+(chapters 7 and 8) with a cheap stand-in for a network, so no MNIST and no training: it checks
+that anywidget's canvas appears, draws a vertical stroke on it with the mouse, checks the plot
+under it and, from a cell typed into the notebook, that the kernel read the stroke as a 1, then
+clears it.
+
+The third test is the learner's journey. A second JupyterLab serves a learner's copy of the whole
+course (scratchdl/ reset to the stubs, chapters/, solutions/; kernels in learner mode and blind to
+the pip-installed package, as on a JupyterHub). The learner runs chapter 2's setup cell, opens
+scratchdl/activations.py in JupyterLab's editor beside the notebook and, in the same kernel,
+types over the stub of 2.1 the textbook sigmoid, which overflows, saves with Control+S and checks
+(a specific failure); types a right body (a pass); deletes its last ")" (a syntax error, never a
+pass) and types it back (a pass again). No cell may show a reload traceback. Then chapter 6 with
+chapters 1-5 unwritten: the setup cell says how to skip ahead, cells run one by one with
+Shift+Enter until one needs an exercise of an earlier chapter, and after set_mode("fill"), typed
+into a new cell, Run All Cells runs every cell, the reference code saying so on stdout.
+
+Screenshots go to $SCRATCHDL_ARTIFACTS/browser/ (default: test-artifacts/browser/ in the
+repository); the run's closing summary prints the folder.
 
 Needs the system browser (`apt-get install chromium`) and Playwright
 (`python -m pip install -e ".[browser]"`). Never `playwright install`: the test uses the system
@@ -22,6 +37,7 @@ it fails.
 
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -38,6 +54,8 @@ from types import SimpleNamespace
 import nbformat
 import pytest
 
+from kernel import RELOAD_TROUBLE, learner_course
+
 pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[1]
@@ -53,7 +71,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 STARTUP_TIMEOUT = 60  # s, JupyterLab answering /api/status
-RUN_TIMEOUT = 120  # s, Run All Cells
+RUN_TIMEOUT = 120  # s, Run All Cells (and one cell)
+CHAPTER_6_TIMEOUT = 600  # s, Run All Cells of chapter 6: 15-60 s alone, minutes on a loaded machine
 # JupyterLab renders an exception exactly like text on stderr (same mime type, same classes), so
 # the page is searched for what a traceback says; the saved notebook is checked exactly as well.
 ERROR_TEXT = r"Traceback \(most recent call last\)|^\s*([A-Za-z_]\w*\.)*[A-Za-z_]\w*(Error|Exception)\b|Error displaying widget"
@@ -350,13 +369,19 @@ def _open(page, lab, notebook):
           STARTUP_TIMEOUT, "the notebook's kernel to start")
 
 
-def _run_all(page, lab, notebook):
+def _last_count(page):
+    """The highest execution count in the notebook's prompts (0 before any cell has run)."""
+    return max((int(p[1:-2]) for p in _prompts(page) if p[1:-2].isdigit()), default=0)
+
+
+def _run_all(page, lab, notebook, timeout=RUN_TIMEOUT):
     """Run > Run All Cells, and wait for the run to end."""
+    before = _last_count(page)  # cells that ran already show numbers: wait for higher ones
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.click('li.lm-Menu-item[data-command="runmenu:run-all"]')
     # Run All marks every cell [*] at once; an error stops the run and clears the rest.
-    _wait(lambda: any(p[1:-2].isdigit() for p in _prompts(page)) and "[*]:" not in _prompts(page)
-          and _kernel_state(lab, notebook) == "idle", RUN_TIMEOUT, "Run All Cells to finish")
+    _wait(lambda: _last_count(page) > before and "[*]:" not in _prompts(page)
+          and _kernel_state(lab, notebook) == "idle", timeout, "Run All Cells to finish")
 
 
 def _not_run(page, cells=None):
@@ -562,3 +587,241 @@ def test_draw_a_digit_in_jupyterlab(browser, lab, artifacts):
         shown = _errors_shown(page)
         assert not shown, "an error after Clear:\n" + "\n\n".join(shown)
         assert not page_errors, f"JavaScript errors in the page: {page_errors}"
+
+
+# --- the learner's journey: edit, save, check, in JupyterLab's own editor -----------------
+CHAPTER_2 = "chapters/02_activations.ipynb"
+CHAPTER_6 = "chapters/06_update.ipynb"
+ACTIVATIONS = "scratchdl/activations.py"
+STUB = 'raise ExerciseTodo("2.1")'
+WRONG = "return 1 / (1 + np.exp(-z))"  # the textbook formula: overflows for z = -1000
+RIGHT = "return np.exp(-np.logaddexp(0, -z))"  # uses the module's np, like most bodies
+FILL = 'scratchdl.set_mode("fill")'
+REFERENCE_RAN = "[scratchdl] the reference solution ran for"
+OWN_TODO = r"ExerciseTodo: Exercise 6\.\d+ \(\S+\) is not written yet\."  # chapter 6's, the learner's to write
+# The document open on `path` in JupyterLab's main area (the learner's lab exposes jupyterapp).
+WIDGET = "(path => Array.from(jupyterapp.shell.widgets('main')).find(w => w.context?.path === path))"
+
+
+def _shown(cell):
+    """The text of a cell's outputs, as the page shows it."""
+    return "\n".join(cell.locator(".jp-OutputArea-output").all_inner_texts())
+
+
+def _outputs(page, notebook, index):
+    """The outputs of cell `index` (counting every cell) in the notebook's model: what is saved."""
+    return page.evaluate(f"([path, i]) => {WIDGET}(path).content.widgets[i].model.outputs.toJSON()",
+                         [notebook, index])
+
+
+def _raised(outputs):
+    return [f"{o['ename']}: {o['evalue']}" for o in outputs if o["output_type"] == "error"]
+
+
+def _code_cell(page, source=None):
+    """The code cell whose source is `source` (None: the first code cell, the setup cell), and its
+    index among all cells."""
+    sources = page.locator(".jp-Notebook .jp-Cell").evaluate_all(
+        """cells => cells.map(c => c.classList.contains("jp-CodeCell")
+                                  ? c.querySelector(".jp-InputArea .cm-content").innerText.trim() : null)""")
+    found = [i for i, s in enumerate(sources) if s is not None and (source is None or s == source)]
+    assert found and (source is None or len(found) == 1), (
+        f"one code cell {source!r} expected, the notebook has {len(found)}")
+    return page.locator(".jp-Notebook .jp-Cell").nth(found[0]), found[0]
+
+
+def _shift_enter(page, lab, notebook, timeout=RUN_TIMEOUT):
+    """Shift+Enter on the active cell, as a learner runs a cell; wait until it has run (or, for
+    markdown, until the next cell is active). Returns (its index among all cells, is it code)."""
+    index = page.evaluate(f"path => {WIDGET}(path).content.activeCellIndex", notebook)
+    cell = page.locator(".jp-Notebook .jp-Cell").nth(index)
+    code = "jp-CodeCell" in cell.get_attribute("class")
+    prompt = cell.locator(".jp-InputPrompt")
+    before = prompt.inner_text().strip()
+    page.keyboard.press("Shift+Enter")
+    if code:  # execution counts only grow: a new number is this run's
+        _wait(lambda: (now := prompt.inner_text().strip()) != before and now[1:-2].isdigit()
+              and _kernel_state(lab, notebook) == "idle", timeout, f"cell {index + 1} to run")
+    else:
+        _wait(lambda: page.evaluate(f"path => {WIDGET}(path).content.activeCellIndex", notebook) != index,
+              10, f"Shift+Enter to move on from cell {index + 1}", settle=1)
+    return index, code
+
+
+def _run_cell(page, lab, notebook, cell):
+    """Select `cell` (a click on its prompt: command mode) and run it with Shift+Enter."""
+    cell.locator(".jp-InputPrompt").click()
+    _shift_enter(page, lab, notebook)
+
+
+def _reload_trouble(page):
+    text = page.evaluate("() => document.body.innerText")
+    return [t for t in RELOAD_TROUBLE if t in text]
+
+
+def _open_beside(page, path):
+    """Open `path` in JupyterLab's editor to the right of the notebook, and wait until it is loaded."""
+    page.evaluate("async path => { await jupyterapp.commands.execute("
+                  "'docmanager:open', {path, options: {mode: 'split-right'}}); }", path)  # not the widget
+    _wait(lambda: page.evaluate(f"path => {WIDGET}(path)?.context.isReady === true", path),
+          30, f"{path} to open in the editor", settle=1)
+    page.locator(".jp-FileEditor .cm-content").wait_for(state="visible")
+
+
+def _select(page, path, text, after=False):
+    """In the editor of `path`, select `text` (all of its line after the indentation), or put the
+    cursor just `after` it, and focus the editor: what the learner's next keys act on."""
+    where = page.evaluate(
+        f"""([path, text, after]) => {{
+            const editor = {WIDGET}(path).content.editor;
+            const lines = editor.model.sharedModel.getSource().split("\\n");
+            const found = lines.flatMap((line, i) => line.trim() === text ? [i] : []);
+            if (found.length !== 1) return {{lines: found.length}};
+            const line = found[0], column = lines[line].indexOf(text), end = column + text.length;
+            editor.setSelection({{start: {{line, column: after ? end : column}}, end: {{line, column: end}}}});
+            editor.revealPosition({{line, column}});
+            editor.focus();
+            return {{line, lines: 1}};
+        }}""", [path, text, after])
+    assert where["lines"] == 1, f"{path} should have one line {text!r}, the editor shows {where['lines']}"
+
+
+def _type_and_save(page, lab, path, expected_line):
+    """After typing: check that the editor holds `expected_line`, save with Control+S, and wait
+    until the file on disk has it and the editor is clean."""
+    def source():
+        return page.evaluate(f"path => {WIDGET}(path).content.editor.model.sharedModel.getSource()", path)
+
+    _wait(lambda: expected_line in [line.strip() for line in source().splitlines()], 10,
+          f"the editor to hold {expected_line!r}, typed", settle=1)
+    page.keyboard.press("Control+S")
+    on_disk = lab.root / path
+    _wait(lambda: expected_line in [line.strip() for line in on_disk.read_text().splitlines()]
+          and not page.evaluate(f"path => {WIDGET}(path).context.model.dirty", path),
+          30, f"Control+S to write {expected_line!r} to {path}")
+    assert on_disk.read_text() == source(), f"{path} on disk differs from the editor"
+
+
+def _check(page, lab, artifacts, screenshot):
+    """Run the notebook's check("2.1") cell; (what it showed, what it raised). Screenshot after."""
+    cell, index = _code_cell(page, 'check("2.1")')
+    _run_cell(page, lab, CHAPTER_2, cell)
+    cell.scroll_into_view_if_needed()
+    page.screenshot(path=artifacts / screenshot, full_page=True)
+    trouble = _reload_trouble(page)
+    assert not trouble, f"the page shows {trouble} after check(\"2.1\"):\n{_shown(cell)}"
+    return _shown(cell), _raised(_outputs(page, CHAPTER_2, index))
+
+
+def test_a_learner_edits_saves_and_checks_in_jupyterlab(browser, learner_lab, artifacts):
+    """Chapter 2 with JupyterLab's own editor beside it: a wrong body, a right one, a syntax error
+    and its fix, each typed, saved with Control+S and checked in the same kernel; then chapter 6
+    with nothing written: the skip-ahead notice, the first cell that needs an earlier exercise,
+    and the whole chapter in fill mode."""
+    started = time.monotonic()
+    lab = learner_lab
+    with _new_page(browser, artifacts, "4-journey-failure.png") as (page, page_errors):
+        _open(page, lab, CHAPTER_2)
+        setup, index = _code_cell(page)
+        _run_cell(page, lab, CHAPTER_2, setup)
+        shown = _shown(setup)
+        assert not _raised(_outputs(page, CHAPTER_2, index)), shown
+        assert "mode: learner" in shown, f"the setup cell should say the learner's code runs:\n{shown}"
+        # The copy's scratchdl, not the pip-installed one (the startup file hides it).
+        assert f"from {(lab.root / 'scratchdl').resolve()}" in shown, shown
+        page.screenshot(path=artifacts / "4-journey-setup.png", full_page=True)
+
+        # The wrong body, typed over the stub in JupyterLab's editor and saved.
+        _open_beside(page, ACTIVATIONS)
+        _select(page, ACTIVATIONS, STUB)
+        page.keyboard.type(WRONG)
+        _type_and_save(page, lab, ACTIVATIONS, WRONG)
+        shown, raised = _check(page, lab, artifacts, "4-journey-wrong.png")
+        assert shown.startswith("✗ Exercise 2.1 sigmoid") and "overflow" in shown, shown
+        assert "passed" not in shown and raised and raised[0].startswith("CheckFailed"), (raised, shown)
+
+        # A right body that uses the module's np: judged in the same kernel, no restart.
+        _select(page, ACTIVATIONS, WRONG)
+        page.keyboard.type(RIGHT)
+        _type_and_save(page, lab, ACTIVATIONS, RIGHT)
+        shown, raised = _check(page, lab, artifacts, "4-journey-right.png")
+        assert shown.startswith("✓ Exercise 2.1 sigmoid passed.") and not raised, (raised, shown)
+
+        # A syntax error (the last ")" deleted): never a pass; then fixed, a pass again.
+        _select(page, ACTIVATIONS, RIGHT, after=True)
+        page.keyboard.press("Backspace")
+        _type_and_save(page, lab, ACTIVATIONS, RIGHT[:-1])
+        shown, raised = _check(page, lab, artifacts, "4-journey-syntax-error.png")
+        assert shown.startswith(f"✗ {ACTIVATIONS}, line ") and "'(' was never closed" in shown, shown
+        assert f"Fix it and save: nothing in {ACTIVATIONS} was checked." in shown, shown
+        assert "passed" not in shown and raised and raised[0].startswith("CannotLoad"), (raised, shown)
+        _select(page, ACTIVATIONS, RIGHT[:-1], after=True)
+        page.keyboard.type(")")
+        _type_and_save(page, lab, ACTIVATIONS, RIGHT)
+        shown, raised = _check(page, lab, artifacts, "4-journey-fixed.png")
+        assert shown.startswith("✓ Exercise 2.1 sigmoid passed.") and not raised, (raised, shown)
+        _save(page, lab, CHAPTER_2)  # nothing unsaved: leaving the page asks nothing
+
+        # Chapter 6, nothing of chapters 1-5 written: the setup cell says how to skip ahead.
+        _open(page, lab, CHAPTER_6)
+        setup, index = _code_cell(page)
+        _run_cell(page, lab, CHAPTER_6, setup)
+        notice = [line for line in _shown(setup).splitlines() if line.startswith("! ")]
+        assert len(notice) == 1 and "exercises of earlier chapters are not written yet" in notice[0]
+        assert FILL in notice[0], notice[0]
+
+        # On, cell by cell with Shift+Enter, until one needs an exercise of an earlier chapter.
+        # The cells before it that raise need chapter 6's own exercises (its first cell checks
+        # 6.1): those say which exercise is not written yet, and where to write it.
+        cells = page.locator(".jp-Notebook .jp-Cell")
+        for _ in range(cells.count()):
+            index, code = _shift_enter(page, lab, CHAPTER_6)
+            raised = _raised(_outputs(page, CHAPTER_6, index)) if code else []
+            shown = _shown(cells.nth(index))
+            if raised and raised[0].startswith("ExerciseTodo: This cell needs exercise"):
+                break
+            assert not raised or re.match(OWN_TODO, raised[0]), (
+                f"cell {index + 1} raised, before any cell needed an earlier chapter's exercise:\n{shown}")
+        else:
+            pytest.fail("no cell of chapter 6 said it needs an exercise of an earlier chapter")
+        cells.nth(index).scroll_into_view_if_needed()
+        page.screenshot(path=artifacts / "5-journey-chapter-6-todo.png", full_page=True)
+        assert shown.startswith("ExerciseTodo: This cell needs exercise"), shown
+        assert f"To go on without writing them, run {FILL}" in shown, shown
+
+        # set_mode("fill") typed into a new cell under the setup cell, run; then Run All Cells.
+        setup.locator(".jp-InputPrompt").click()
+        page.keyboard.press("b")  # a new cell below, selected
+        page.keyboard.press("Enter")  # edit it
+        page.keyboard.type(FILL)
+        fill, index = _code_cell(page, FILL)
+        _shift_enter(page, lab, CHAPTER_6)
+        assert not _outputs(page, CHAPTER_6, index), f"{FILL} should show nothing: {_shown(fill)}"
+        run_all = time.monotonic()
+        _run_all(page, lab, CHAPTER_6, CHAPTER_6_TIMEOUT)
+        run_all = time.monotonic() - run_all
+        page.screenshot(path=artifacts / "5-journey-chapter-6-fill.png", full_page=True)
+
+        not_run = _not_run(page)
+        shown = _errors_shown(page)
+        _save(page, lab, CHAPTER_6)
+        saved = _saved_errors(lab, CHAPTER_6)
+        assert not saved and not shown, (
+            f"{CHAPTER_6} raised in fill mode:\n" + "\n".join(saved) + "\n\n" + "\n\n".join(shown))
+        assert not not_run, f"code cells that did not run (counting code cells only): {not_run}"
+        # The quiet notice of reference code: on stdout, in the page and in the saved notebook.
+        kinds = page.eval_on_selector_all(
+            ".jp-Notebook .jp-OutputArea-output",
+            f"outputs => outputs.filter(o => (o.innerText || '').includes({json.dumps(REFERENCE_RAN)}))"
+            ".map(o => o.dataset.mimeType)")
+        assert kinds, f"no output says {REFERENCE_RAN!r}"
+        assert set(kinds) == {"application/vnd.jupyter.stdout"}, f"{REFERENCE_RAN!r} shown as {kinds}"
+        cells = _api(lab, f"/api/contents/{CHAPTER_6}?content=1")["content"]["cells"]
+        streams = {out["name"] for cell in cells if cell["cell_type"] == "code" for out in cell["outputs"]
+                   if out["output_type"] == "stream" and REFERENCE_RAN in out["text"]}
+        assert streams == {"stdout"}, f"{REFERENCE_RAN!r} saved on {streams}"
+        trouble = _reload_trouble(page)
+        assert not trouble, f"the page shows {trouble} in chapter 6"
+        assert not page_errors, f"JavaScript errors in the page: {page_errors}"
+    print(f"the learner's journey took {time.monotonic() - started:.0f} s "
+          f"(Run All Cells of chapter 6: {run_all:.0f} s)")
