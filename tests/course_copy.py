@@ -55,6 +55,26 @@ def reference_body(exercise_id):
     return "".join(lines[node.body[0].lineno - 1 : node.body[-1].end_lineno])
 
 
+def body_in(folder, exercise_id):
+    """The body of an exercise in a folder laid out like solutions/ (the comments above its first
+    statement included), as a learner would paste it."""
+    ex = load_exercises()[exercise_id]
+    path = Path(folder) / solution_file(ex).name
+    text = path.read_text()
+    lines = text.splitlines(keepends=True)
+    node = _find(ast.parse(text), ex.name)
+    start = node.body[0].lineno - 1
+    while start - 1 >= node.lineno and lines[start - 1].strip().startswith("#"):
+        start -= 1
+    return textwrap.dedent("".join(lines[start : node.body[-1].end_lineno]))
+
+
+def install_bodies(dest, folder):
+    """Paste every exercise's body from `folder` into the copy at `dest`."""
+    for ex in load_exercises().values():
+        set_body(dest, ex.id, body_in(folder, ex.id))
+
+
 def _find(tree, qualname):
     scope = tree.body
     for part in qualname.split("."):

@@ -129,3 +129,10 @@ def test_no_pickle_anywhere():
     for path in list((COURSE_DIR / "scratchdl").rglob("*.py")) + list((COURSE_DIR / "solutions").rglob("*.py")):
         text = path.read_text()
         assert not re.search(r"\bimport pickle\b|allow_pickle\s*=\s*True", text), path
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_valid_nbformat(path):
+    import nbformat
+
+    nbformat.validate(nbformat.read(path, as_version=nbformat.NO_CONVERT))  # cell ids need nbformat 4.5
