@@ -101,7 +101,8 @@ class Dense(Layer):
             db = G.sum(axis=0)    (fan_out,): the bias is added to every row, so its gradients add up
             dx = G @ W.T          (n, fan_in): passed on to the layer below
 
-        Store dW and db in self.grads["W"] and self.grads["b"]; return dx.
+        Store dW and db in self.grads["W"] and self.grads["b"] (assigning new arrays is fine: the
+        optimizer reads self.grads afresh at every step); return dx.
 
         Args:
             grad_out: float array of shape (n, fan_out).
