@@ -9,10 +9,16 @@
 """
 
 import os
+import sys
+from pathlib import Path
 
 import pytest
 
-from scratchdl.exercises import COURSE_DIR, MODES
+# Helpers shared by the course's tests (tests/) and the chapters' (chapters/NN_name/): judging,
+# kernel, course_copy, readable, chapter_files.
+sys.path.insert(0, str(Path(__file__).resolve().parent / "tests"))
+
+from scratchdl.course.exercises import COURSE_DIR, MODES  # noqa: E402
 
 
 def pytest_addoption(parser):

@@ -5,7 +5,7 @@
     python benchmarks/speed.py --only lenet    one model
     python benchmarks/speed.py --mode learner  time your own code instead of the reference
 
-The models are chapter 7's MLP (784-64-64-10) and chapter 8's LeNet-5 (scratchdl.models), each
+The models are chapter 7's MLP (784-64-64-10) and chapter 8's LeNet-5 (scratchdl.tools.models), each
 trained for one epoch of the 60,000 training images: Adam(0.001), batch 128, float32. Where
 PyTorch is installed, the same network and recipe run in the same process and the ratio (ours /
 PyTorch) is printed: below 1 means the course's network is faster. Each figure is the best of
@@ -35,13 +35,13 @@ def course_epoch(build, X, y, seed, epochs=1, live=False):
     With live=True the fit is watched by the notebook's live view, drawing its figure and HTML
     as in Jupyter (only the sending to the browser is left out).
     """
-    from scratchdl.live import LiveView
+    from scratchdl.tools.live import LiveView
     from scratchdl.optimizers import Adam
 
     model = build(np.random.default_rng(seed))
     callbacks = [LiveView(X[:256], rich=True, show=lambda markup: None)] if live else []
     start = time.perf_counter()
-    model.fit(X, y, epochs=epochs, batch_size=BATCH, optimizer=Adam(0.001), verbose=0, rng=seed, callbacks=callbacks)
+    fit(model, X, y, epochs=epochs, batch_size=BATCH, optimizer=Adam(0.001), verbose=0, rng=seed, callbacks=callbacks)
     return (time.perf_counter() - start) / epochs
 
 
@@ -50,7 +50,7 @@ LIVE_EPOCHS = 5  # the live view's cost is measured on a fit of this many epochs
 
 def live_view_overhead(X, y, repeats):
     """How much slower an MLP epoch is with the live view watching: (with / without) - 1."""
-    from scratchdl import models
+    from scratchdl.tools import models
 
     plain, live = measure([
         lambda X, y, seed: course_epoch(models.mnist_mlp, X, y, seed, epochs=LIVE_EPOCHS),
@@ -117,11 +117,12 @@ def measure(epochs, X, y, repeats):
 
 PEAK_MEMORY = """
 import resource, numpy as np
-from scratchdl.mnist import load_mnist
-from scratchdl.models import lenet5
+from scratchdl.tools.mnist import load_mnist
+from scratchdl.tools.models import lenet5
 from scratchdl.optimizers import Adam
+from scratchdl.training import fit
 data = load_mnist()
-lenet5(np.random.default_rng(0)).fit(data.X_train, data.y_train, epochs=1, batch_size=128, optimizer=Adam(0.001), verbose=0)
+fit(lenet5(np.random.default_rng(0)), data.X_train, data.y_train, epochs=1, batch_size=128, optimizer=Adam(0.001), verbose=0)
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)  # kilobytes, on Linux
 """
 
@@ -137,7 +138,7 @@ def peak_memory_mb():
 
 
 def benchmark(name, X, y, repeats, with_torch):
-    from scratchdl import models
+    from scratchdl.tools import models
 
     build = models.mnist_mlp if name == "mlp" else models.lenet5
     epochs = [lambda X, y, seed: course_epoch(build, X, y, seed)]
@@ -163,7 +164,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     os.environ["SCRATCHDL_MODE"] = args.mode
 
-    from scratchdl.mnist import MNISTUnavailable, load_mnist
+    from scratchdl.tools.mnist import MNISTUnavailable, load_mnist
 
     try:
         data = load_mnist()

@@ -20,16 +20,16 @@ except ModuleNotFoundError as missing:  # pragma: no cover - depends on the envi
         "environment. From the course folder, run:  python -m pip install -e ."
     ) from None
 
-from scratchdl import loader
+from scratchdl.course import loader
 
-loader.install()  # your files are imported, and read again after every save, by scratchdl.loader
+loader.install()  # your files are imported, and read again after every save, by scratchdl.course.loader
 
-from scratchdl.course import VERSION as __version__  # noqa: E402
-from scratchdl.checks import check  # noqa: E402
-from scratchdl.exercises import set_mode, use_learner, use_reference  # noqa: E402
-from scratchdl.help import hint, show_solution  # noqa: E402
-from scratchdl.notebook import connect, start_chapter  # noqa: E402
-from scratchdl.progress import progress  # noqa: E402
+from scratchdl.course.chapters import VERSION as __version__  # noqa: E402
+from scratchdl.course.checks import check  # noqa: E402
+from scratchdl.course.exercises import set_mode, use_learner, use_reference  # noqa: E402
+from scratchdl.course.hints import hint, show_solution  # noqa: E402
+from scratchdl.course.notebook import connect, start_chapter  # noqa: E402
+from scratchdl.course.progress import progress  # noqa: E402
 
 connect()  # in IPython: pick up saved files before each cell; one line of notices after it
 

@@ -4,12 +4,12 @@ import argparse
 import os
 import sys
 
-from scratchdl.checks import CannotLoad, CheckFailed, CheckInterrupted, check
-from scratchdl.exercises import ExerciseTodo, LearnerCodeBroken, SolutionsMissing
-from scratchdl.help import hint, show_solution
-from scratchdl.loader import LearnerImportFailed
-from scratchdl.progress import progress
-from scratchdl.usage import UsageError
+from scratchdl.course.checks import CannotLoad, CheckFailed, CheckInterrupted, check
+from scratchdl.course.exercises import ExerciseTodo, LearnerCodeBroken, SolutionsMissing
+from scratchdl.course.hints import hint, show_solution
+from scratchdl.course.loader import LearnerImportFailed
+from scratchdl.course.progress import progress
+from scratchdl.course.usage import UsageError
 
 
 def main(argv=None):
@@ -65,7 +65,7 @@ def run(args):
     elif args.command == "mnist":
         return mnist_command(args)
     elif args.command == "doctor":
-        from scratchdl.doctor import doctor
+        from scratchdl.course.doctor import doctor
 
         return doctor()
     sys.stdout.flush()  # a closed pipe shows up here, inside main's handler
@@ -73,7 +73,7 @@ def run(args):
 
 
 def mnist_command(args):
-    from scratchdl import mnist
+    from scratchdl.tools import mnist
 
     try:
         if args.action == "fetch" and args.source:

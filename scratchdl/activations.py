@@ -13,7 +13,7 @@ for inputs like z = -1000 and z = 1000.
 
 import numpy as np
 
-from scratchdl.exercises import ExerciseTodo, exercise
+from scratchdl.course.exercises import ExerciseTodo, exercise
 
 
 @exercise("2.1")

@@ -31,7 +31,7 @@ Everything is float64 unless the data are float32 already: gradient checks need 
 
 import numpy as np
 
-from scratchdl.exercises import ExerciseTodo, exercise
+from scratchdl.course.exercises import ExerciseTodo, exercise
 from scratchdl.losses import SoftmaxCrossEntropy as Chapter4Loss
 
 # --- broadcasting --------------------------------------------------------------------------

@@ -7,7 +7,7 @@ epochs - and still most digits come out right. Any network must do better than t
 
 import numpy as np
 
-from scratchdl.exercises import ExerciseTodo, exercise
+from scratchdl.course.exercises import ExerciseTodo, exercise
 from scratchdl.metrics import one_hot
 
 

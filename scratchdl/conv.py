@@ -13,7 +13,7 @@ the kernel first; since the kernel is learnt, the difference does not matter for
 
 import numpy as np
 
-from scratchdl.exercises import ExerciseTodo, exercise
+from scratchdl.course.exercises import ExerciseTodo, exercise
 from scratchdl.initializers import initialize
 from scratchdl.layers import Layer
 

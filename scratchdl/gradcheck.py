@@ -11,7 +11,7 @@ but perfect for testing: in float64, a correct backward agrees to about 1e-9 or 
 
 import numpy as np
 
-from scratchdl.exercises import ExerciseTodo, exercise
+from scratchdl.course.exercises import ExerciseTodo, exercise
 
 
 @exercise("5.1")

@@ -18,7 +18,7 @@ always gives the same weights.
 
 import numpy as np
 
-from scratchdl.exercises import ExerciseTodo, exercise
+from scratchdl.course.exercises import ExerciseTodo, exercise
 
 
 @exercise("1.1")

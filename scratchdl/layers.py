@@ -15,7 +15,7 @@ checks the input and then runs `forward`.
 import numpy as np
 
 from scratchdl.activations import get_activation
-from scratchdl.exercises import ExerciseTodo, exercise
+from scratchdl.course.exercises import ExerciseTodo, exercise
 from scratchdl.initializers import initialize
 
 

@@ -11,7 +11,7 @@ batch size; the gradient therefore carries a factor 1 / n.
 
 import numpy as np
 
-from scratchdl.exercises import ExerciseTodo, exercise
+from scratchdl.course.exercises import ExerciseTodo, exercise
 
 
 class Loss:

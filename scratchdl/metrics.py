@@ -3,7 +3,7 @@ precision, recall and F1 per class."""
 
 import numpy as np
 
-from scratchdl.exercises import ExerciseTodo, exercise
+from scratchdl.course.exercises import ExerciseTodo, exercise
 
 
 @exercise("7.1")

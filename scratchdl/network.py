@@ -2,7 +2,7 @@
 
     model = Network([Dense(2, 16, rng), Activation("tanh"), Dense(16, 1, rng), Activation("sigmoid")],
                     loss="binary_cross_entropy")
-    history = model.fit(X, y, epochs=100, batch_size=32, optimizer=Adam(0.01))
+    history = fit(model, X, y, epochs=100, batch_size=32, optimizer=Adam(0.01))   (scratchdl.training)
     model.predict(X), model.predict_proba(X), model.evaluate(X, y)
 
 The same network from the "architecture as a list of dicts" that many tutorials use:
@@ -15,10 +15,11 @@ The same network from the "architecture as a list of dicts" that many tutorials 
 
 import numpy as np
 
-from scratchdl.activations import ACTIVATIONS, softmax
-from scratchdl.exercises import ExerciseTodo, exercise
+from scratchdl.activations import softmax
+from scratchdl.course.exercises import ExerciseTodo, exercise
 from scratchdl.layers import Activation, Dense
 from scratchdl.losses import BinaryCrossEntropy, MeanSquaredError, SoftmaxCrossEntropy, get_loss
+from scratchdl.tools.architecture import check_architecture
 
 
 class Network:
@@ -127,12 +128,6 @@ class Network:
             result["accuracy"] = float(np.mean(scores_to_labels(self.loss, out) == np.ravel(y)))
         return result
 
-    def fit(self, x, y, epochs=10, batch_size=32, optimizer=None, **options):
-        """Train with minibatches; returns the history (see scratchdl.training.fit)."""
-        from scratchdl.training import fit
-
-        return fit(self, x, y, epochs=epochs, batch_size=batch_size, optimizer=optimizer, **options)
-
     # --- building from a list of dicts ----------------------------------------------------
 
     @classmethod
@@ -145,36 +140,15 @@ class Network:
         `loss`, it follows from the last activation: softmax -> softmax_cross_entropy,
         sigmoid -> binary_cross_entropy, anything else -> mse.
         """
-        allowed = {"input_dim", "output_dim", "activation", "init"}
-        layers, previous_dim = [], None
-        for i, spec in enumerate(architecture):
-            if not isinstance(spec, dict):
-                raise TypeError(f"layer {i}: expected a dict like {{'input_dim': 2, 'output_dim': 4, 'activation': 'relu'}}; got {spec!r}")
-            missing = {"input_dim", "output_dim", "activation"} - set(spec)
-            unknown = set(spec) - allowed
-            if missing or unknown:
-                raise ValueError(f"layer {i}: missing keys {sorted(missing)}, unknown keys {sorted(unknown)}; "
-                                 f"expected {sorted(allowed)}")
-            if previous_dim is not None and spec["input_dim"] != previous_dim:
-                raise ValueError(f"layer {i}: input_dim is {spec['input_dim']}, but layer {i - 1} outputs "
-                                 f"{previous_dim} features")
-            activation = spec["activation"]
-            last = i == len(architecture) - 1
-            if activation == "softmax" and not last:
-                raise ValueError(f"layer {i}: 'softmax' can only be the last layer's activation")
-            if activation not in ACTIVATIONS and activation != "softmax":
-                raise ValueError(f"layer {i}: unknown activation {activation!r}; expected one of "
-                                 f"{', '.join(ACTIVATIONS)}, or softmax for the last layer")
-            init = spec.get("init", "he_normal" if "relu" in activation else "xavier_normal")
+        layers = []
+        for spec in check_architecture(architecture):  # a clear error for a malformed list
+            init = spec.get("init", "he_normal" if "relu" in spec["activation"] else "xavier_normal")
             layers.append(Dense(spec["input_dim"], spec["output_dim"], rng, init=init, dtype=dtype))
-            if activation != "softmax":
-                layers.append(Activation(activation))
-            previous_dim = spec["output_dim"]
-        if not layers:
-            raise ValueError("the architecture is empty: give at least one layer")
-        last_activation = architecture[-1]["activation"]
+            if spec["activation"] != "softmax":  # softmax is in the loss (SoftmaxCrossEntropy)
+                layers.append(Activation(spec["activation"]))
         if loss is None:
-            loss = {"softmax": "softmax_cross_entropy", "sigmoid": "binary_cross_entropy"}.get(last_activation, "mse")
+            loss = {"softmax": "softmax_cross_entropy", "sigmoid": "binary_cross_entropy"}.get(
+                architecture[-1]["activation"], "mse")
         return cls(layers, loss=loss)
 
     # --- saving and loading (.npz, no pickle) -------------------------------------------

@@ -9,7 +9,7 @@ would be thrown away and the network would never change. State that lasts from s
 
 import numpy as np  # noqa: F401 - for your code
 
-from scratchdl.exercises import ExerciseTodo, exercise
+from scratchdl.course.exercises import ExerciseTodo, exercise
 
 
 class SGD:

@@ -14,16 +14,17 @@ import sys
 import textwrap
 from pathlib import Path
 
-from scratchdl.loader import load_exercises
-from scratchdl.exercises import COURSE_DIR, reference, solution_file
+from scratchdl.course.loader import load_exercises
+from scratchdl.course.exercises import COURSE_DIR, reference, solution_file
 
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")
 
 
 def copy_course(dest, solutions=True):
-    """scratchdl/ (reset to the shipped stubs) and, if asked, solutions/ in folder `dest`."""
+    """scratchdl/ (reset to the shipped stubs), chapters/ and, if asked, solutions/ in folder `dest`."""
     dest = Path(dest)
     shutil.copytree(COURSE_DIR / "scratchdl", dest / "scratchdl", ignore=IGNORE)
+    shutil.copytree(COURSE_DIR / "chapters", dest / "chapters", ignore=IGNORE)
     if solutions:
         shutil.copytree(COURSE_DIR / "solutions", dest / "solutions", ignore=IGNORE)
     for ex in load_exercises().values():

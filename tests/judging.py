@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from scratchdl.checks import CheckFailed, run_check
-from scratchdl.exercises import substitute
+from scratchdl.course.checks import CheckFailed, run_check
+from scratchdl.course.exercises import substitute
 
 
 def failure_message(exercise_id, wrong):

@@ -55,7 +55,6 @@ def learner_course(root, solutions=True):
     """A copy of the course at `root` (stubs, chapters, solutions) and the environment of a kernel
     that sees it as a learner on a hub does: learner mode, the package not installed."""
     copy_course(root, solutions=solutions)
-    shutil.copytree(COURSE_DIR / "chapters", root / "chapters", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     startup = root / "ipython" / "profile_default" / "startup"
     startup.mkdir(parents=True)
     (startup / "00-not-installed.py").write_text(HIDE_INSTALLED_PACKAGE)
@@ -69,9 +68,15 @@ def first_code_cell(notebook):
     return "".join(next(c for c in cells if c["cell_type"] == "code")["source"])
 
 
+def chapter_folder(root, chapter_number):
+    return next((root / "chapters").glob(f"{chapter_number:02d}_*/"))
+
+
 def setup_cell(root, chapter_number):
-    notebook = next((root / "chapters").glob(f"{chapter_number:02d}_*.ipynb"))
-    return first_code_cell(notebook)
+    """The setup cell of a chapter, run from its folder (as Jupyter runs a notebook's kernel)."""
+    folder = chapter_folder(root, chapter_number)
+    notebook = folder / f"{folder.name}.ipynb"
+    return f"import os; os.chdir({str(folder)!r})\n" + first_code_cell(notebook)
 
 
 # What a reload gone wrong looks like in a cell's output (IPython's autoreload, or a traceback).

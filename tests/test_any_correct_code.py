@@ -22,11 +22,11 @@ import pytest
 
 from course_copy import COURSE_DIR, body_in, install_bodies, run
 from kernel import learner_course
-from scratchdl.exercises import REGISTRY, reference, substitute
-from scratchdl.loader import load_exercises
+from scratchdl.course.exercises import REGISTRY, reference, substitute
+from scratchdl.course.loader import load_exercises
 
 SECOND = Path(__file__).parent / "second_learner"
-NOTEBOOKS = sorted((COURSE_DIR / "chapters").glob("*.ipynb"))
+NOTEBOOKS = sorted((COURSE_DIR / "chapters").glob("*/*.ipynb"))
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +111,7 @@ PAIRS = list(_layers())
 @pytest.mark.parametrize("forward_second", [True, False], ids=["second forward", "second backward"])
 @pytest.mark.parametrize("pair", PAIRS, ids=[f"{f}+{b}" for f, b in PAIRS])
 def test_half_a_layer_from_each_learner_passes_the_gradient_check(pair, forward_second):
-    from scratchdl.exercises import using
+    from scratchdl.course.exercises import using
 
     forward_id, backward_id = pair
     make, shape = _layers()[pair]
@@ -136,7 +136,7 @@ LOSSES = {("4.1", "4.2"): "mse", ("4.3", "4.4"): "binary_cross_entropy", ("4.5",
 @pytest.mark.parametrize("forward_second", [True, False], ids=["second forward", "second backward"])
 @pytest.mark.parametrize("pair", list(LOSSES), ids=list(LOSSES.values()))
 def test_half_a_loss_from_each_learner_gives_the_gradient_of_the_value(pair, forward_second):
-    from scratchdl.exercises import using
+    from scratchdl.course.exercises import using
     from scratchdl.losses import get_loss
 
     rng = np.random.default_rng(3)
@@ -156,7 +156,7 @@ def test_half_a_loss_from_each_learner_gives_the_gradient_of_the_value(pair, for
 @pytest.mark.parametrize("fit_second", [True, False], ids=["second fit", "second predict"])
 def test_half_the_nearest_mean_from_each_learner_predicts_like_the_reference(fit_second):
     from scratchdl.baseline import NearestMean
-    from scratchdl.exercises import using
+    from scratchdl.course.exercises import using
 
     rng = np.random.default_rng(4)
     X, y = rng.normal(size=(60, 2, 3)), rng.integers(0, 3, size=60)
@@ -178,7 +178,7 @@ def test_every_chapter_runs_in_learner_mode_on_the_second_set(second_course, not
     # and blind to the pip-installed package (learner_course's IPython startup file).
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax", "--nbval-current-env",
-         "-o", "addopts=", "--rootdir", str(root), str(root / "chapters" / notebook.name)],
+         "-o", "addopts=", "--rootdir", str(root), str(root / "chapters" / notebook.parent.name / notebook.name)],
         cwd=root, env=env, capture_output=True, text=True, timeout=1800,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]

@@ -59,7 +59,7 @@ from kernel import RELOAD_TROUBLE, learner_course
 pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[1]
-NOTEBOOK = "01_init.ipynb"
+NOTEBOOK = "01_init/01_init.ipynb"
 DRAW_NOTEBOOK = "draw_digit_in_browser.ipynb"  # written by the second test
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -468,7 +468,7 @@ except ModuleNotFoundError:
     import scratchdl'''
 DRAW_CELL = '''\
 import numpy as np
-from scratchdl.draw import draw_digit
+from scratchdl.tools.draw import draw_digit
 
 
 def tall_means_one(images):
@@ -590,8 +590,8 @@ def test_draw_a_digit_in_jupyterlab(browser, lab, artifacts):
 
 
 # --- the learner's journey: edit, save, check, in JupyterLab's own editor -----------------
-CHAPTER_2 = "chapters/02_activations.ipynb"
-CHAPTER_6 = "chapters/06_update.ipynb"
+CHAPTER_2 = "chapters/02_activations/02_activations.ipynb"
+CHAPTER_6 = "chapters/06_update/06_update.ipynb"
 ACTIVATIONS = "scratchdl/activations.py"
 STUB = 'raise ExerciseTodo("2.1")'
 WRONG = "return 1 / (1 + np.exp(-z))"  # the textbook formula: overflows for z = -1000

@@ -6,8 +6,8 @@
 
 import pytest
 
-from scratchdl.checks import run_check
-from scratchdl.loader import load_exercises
+from scratchdl.course.checks import run_check
+from scratchdl.course.loader import load_exercises
 
 EXERCISES = list(load_exercises().values())
 

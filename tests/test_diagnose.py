@@ -5,12 +5,12 @@ import re
 import numpy as np
 import pytest
 
-from scratchdl import datasets
-from scratchdl.diagnose import diagnose
-from scratchdl.monitor import dead_share, layer_statistics
+from scratchdl.tools import datasets
+from scratchdl.tools.diagnose import diagnose
+from scratchdl.tools.monitor import dead_share, layer_statistics
 from scratchdl.network import Network
 from scratchdl.optimizers import SGD, Adam
-from scratchdl.training import TrainingDiverged
+from scratchdl.training import TrainingDiverged, fit
 
 
 def moons(n=400, noise=0.2, seed=0):
@@ -36,7 +36,7 @@ def test_a_healthy_run_gets_no_finding():
     X, y = moons()
     X_val, y_val = moons(200, seed=1)
     model = relu_net()
-    history = model.fit(X, y, epochs=30, batch_size=32, optimizer=Adam(0.01), validation_data=(X_val, y_val), rng=0, verbose=0)
+    history = fit(model, X, y, epochs=30, batch_size=32, optimizer=Adam(0.01), validation_data=(X_val, y_val), rng=0, verbose=0)
     assert history["val_accuracy"][-1] > 0.95
     assert diagnose(history, model, X) == []
 
@@ -48,7 +48,7 @@ def test_a_diverged_run_is_told_to_lower_the_learning_rate():
         np.random.default_rng(0),
     )
     with pytest.raises(TrainingDiverged) as error:
-        model.fit(X, y, epochs=20, batch_size=200, optimizer=SGD(5.0), verbose=0)
+        fit(model, X, y, epochs=20, batch_size=200, optimizer=SGD(5.0), verbose=0)
     (finding,) = diagnose(error.value)
     assert finding.rule == "diverged"
     assert f"in epoch {error.value.epoch}" in finding.what
@@ -68,7 +68,7 @@ def test_all_zero_weights_give_a_flat_loss_and_the_init_is_named():
          {"input_dim": 8, "output_dim": 2, "activation": "softmax", "init": "zeros"}],
         np.random.default_rng(0),
     )
-    history = model.fit(X, y, epochs=10, batch_size=32, optimizer=SGD(0.1), rng=0, verbose=0)
+    history = fit(model, X, y, epochs=10, batch_size=32, optimizer=SGD(0.1), rng=0, verbose=0)
     assert rules(diagnose(history, model, X)) == ["flat"]
     assert "initial weights" in diagnose(history, model, X)[0].remedy
 
@@ -78,7 +78,7 @@ def test_a_dead_relu_layer_gives_a_flat_loss_and_the_layer_is_named():
     model = relu_net()
     model.layers[0].params["b"][:] = -10.0  # every first-layer unit starts below zero for all inputs
     assert layer_statistics(model, X)[1]["dead_share"] == 1.0  # model.layers[1], the first ReLU
-    history = model.fit(X, y, epochs=10, batch_size=32, optimizer=Adam(0.001), rng=0, verbose=0)
+    history = fit(model, X, y, epochs=10, batch_size=32, optimizer=Adam(0.001), rng=0, verbose=0)
     (finding,) = diagnose(history, model, X)
     assert finding.rule == "flat"
     assert "layer 1 (100% dead)" in finding.remedy and "He initialisation" in finding.remedy
@@ -88,7 +88,7 @@ def test_a_half_dead_layer_in_a_run_that_learns_is_still_reported():
     X, y = moons()
     model = relu_net(hidden=16)
     model.layers[2].params["b"][:8] = -50.0  # half of the second layer's units can never fire
-    history = model.fit(X, y, epochs=20, batch_size=32, optimizer=Adam(0.01), rng=0, verbose=0)
+    history = fit(model, X, y, epochs=20, batch_size=32, optimizer=Adam(0.01), rng=0, verbose=0)
     findings = diagnose(history, model, X)
     assert rules(findings) == ["dead_relu"]
     assert findings[0].what.startswith("layer 3, Activation('relu'): ")  # model.layers[3]
@@ -100,7 +100,7 @@ def test_memorising_a_small_training_set_is_called_overfitting():
     X, y = moons(30, noise=0.35)
     X_val, y_val = moons(500, noise=0.35, seed=1)
     model = relu_net(hidden=64)
-    history = model.fit(X, y, epochs=300, batch_size=30, optimizer=Adam(0.01), validation_data=(X_val, y_val),
+    history = fit(model, X, y, epochs=300, batch_size=30, optimizer=Adam(0.01), validation_data=(X_val, y_val),
                         rng=0, verbose=0)
     assert history["accuracy"][-1] == 1.0
     (finding,) = diagnose(history, model, X)
@@ -121,9 +121,9 @@ def test_fit_prints_the_diagnosis_when_verbose_and_not_otherwise(capsys):
          {"input_dim": 4, "output_dim": 2, "activation": "softmax", "init": "zeros"}],
         np.random.default_rng(0),
     )
-    model.fit(X, y, epochs=3, optimizer=SGD(0.1), verbose=0)
+    fit(model, X, y, epochs=3, optimizer=SGD(0.1), verbose=0)
     assert capsys.readouterr().out == ""
-    model.fit(X, y, epochs=3, optimizer=SGD(0.1), verbose=1)
+    fit(model, X, y, epochs=3, optimizer=SGD(0.1), verbose=1)
     out = capsys.readouterr().out
     assert "What the training history suggests" in out and "flat:" in out
 

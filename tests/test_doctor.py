@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from scratchdl import doctor
-from scratchdl.exercises import COURSE_DIR
+from scratchdl.course import doctor
+from scratchdl.course.exercises import COURSE_DIR
 
 SHARED = Path(os.environ.get("SCRATCHDL_DATA") or COURSE_DIR.parent / "shared" / "data" / "mnist")
 

@@ -5,9 +5,9 @@ import base64
 import numpy as np
 import pytest
 
-from scratchdl.draw import DigitCanvas, box_weights, draw_digit, plot_drawing, prepare_drawing, resize
-from scratchdl.mnist import load_mnist
-from test_demos import assert_readable
+from scratchdl.tools.draw import DigitCanvas, box_weights, draw_digit, plot_drawing, prepare_drawing, resize
+from scratchdl.tools.mnist import load_mnist
+from readable import assert_readable
 
 
 @pytest.fixture(scope="module")

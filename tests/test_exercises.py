@@ -16,16 +16,16 @@ from pathlib import Path
 
 import pytest
 
-from scratchdl import exercises
-from scratchdl.checks import CHECKS, CheckFailed
-from scratchdl.course import CHAPTERS
-from scratchdl.loader import load_exercises
-from scratchdl.exercises import REGISTRY, ExerciseTodo, SolutionsMissing
+from scratchdl.course import exercises
+from scratchdl.course.checks import CHECKS, CheckFailed
+from scratchdl.course.chapters import CHAPTERS
+from scratchdl.course.loader import load_exercises
+from scratchdl.course.exercises import REGISTRY, ExerciseTodo, SolutionsMissing
 
 from course_copy import reference_body
 
 LESSON = '''
-from scratchdl.exercises import ExerciseTodo, exercise
+from scratchdl.course.exercises import ExerciseTodo, exercise
 
 
 @exercise("1.90")
@@ -234,7 +234,7 @@ def test_one_id_for_two_functions_is_refused(lesson):
     ],
 )
 def test_is_stub_recognises_only_the_untouched_stub(body, stub, tmp_path, monkeypatch):
-    source = f"from scratchdl.exercises import ExerciseTodo\n\ndef f(x):\n{body}\n"
+    source = f"from scratchdl.course.exercises import ExerciseTodo\n\ndef f(x):\n{body}\n"
     (tmp_path / "stubcase.py").write_text(source)
     monkeypatch.syspath_prepend(str(tmp_path))
     sys.modules.pop("stubcase", None)
@@ -349,11 +349,11 @@ def test_unknown_exercise_is_refused_with_the_list_of_exercises():
 def test_a_check_runs_the_reference_for_the_other_exercises_it_uses(lesson, monkeypatch, tmp_path):
     """An exercise's verdict is about that exercise alone: whether the others it happens to use
     are written (or right) does not change it - as long as solutions/ is there to stand in."""
-    from scratchdl.checks import check_for, judge, run_check
+    from scratchdl.course.checks import check_for, judge, run_check
 
     used = []
 
-    @check_for("1.91", hints=("nudge",))
+    @check_for("1.91", "lesson.triple", hints=("nudge",))
     def check_triple():
         """uses double"""
         used.append(lesson.double(1))

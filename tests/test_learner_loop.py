@@ -15,7 +15,7 @@ import pytest
 
 from course_copy import reference_body, set_body
 from kernel import RELOAD_TROUBLE, Kernel, learner_course, setup_cell
-from scratchdl.loader import load_exercises
+from scratchdl.course.loader import load_exercises
 
 EXERCISES = list(load_exercises().values())
 IDS = [f"{ex.id} {ex.name}" for ex in EXERCISES]
@@ -256,7 +256,7 @@ def test_chapter_6_with_nothing_written_says_how_to_skip_ahead_then_runs_in_fill
     try:
         out, error = kernel.run(setup_cell(tmp_path, 6))
         assert error is None and "exercises of earlier chapters are not written yet" in out, out
-        cell = ("from scratchdl.network import Network\n"
+        cell = ("from scratchdl.network import Network\nfrom scratchdl.training import fit\n"
                 "net = Network.from_architecture([{'input_dim': 2, 'output_dim': 4, 'activation': 'tanh'},"
                 " {'input_dim': 4, 'output_dim': 1, 'activation': 'sigmoid'}], np.random.default_rng(0),"
                 " loss='binary_cross_entropy')")
@@ -266,7 +266,7 @@ def test_chapter_6_with_nothing_written_says_how_to_skip_ahead_then_runs_in_fill
         assert re.search(r"chapter 1: 1\.1 small_normal, 1\.2 xavier_normal", out), "one message lists them"
         out, error = kernel.run('scratchdl.set_mode("fill")\n' + cell + "\n"
                                 "X = np.random.default_rng(1).normal(size=(64, 2)); y = (X[:, 0] > 0).astype(int)\n"
-                                "history = net.fit(X, y, epochs=3, batch_size=16, optimizer='sgd', rng=0, verbose=0)\n"
+                                "history = fit(net, X, y, epochs=3, batch_size=16, optimizer='sgd', rng=0, verbose=0)\n"
                                 "print('trained', len(history['loss']))")
         assert error is None, out
         notice = [line for line in out.splitlines() if line.startswith("[scratchdl]")]

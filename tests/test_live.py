@@ -6,11 +6,12 @@ import re
 
 import numpy as np
 
-from scratchdl import datasets
-from scratchdl.live import LiveView, in_notebook, layer_table
-from scratchdl.monitor import layer_statistics
+from scratchdl.tools import datasets
+from scratchdl.tools.live import LiveView, in_notebook, layer_table
+from scratchdl.tools.monitor import layer_statistics
 from scratchdl.network import Network
 from scratchdl.optimizers import Adam
+from scratchdl.training import fit
 
 
 def moons_model():
@@ -25,7 +26,7 @@ def moons_model():
 def test_outside_a_notebook_fit_live_prints_one_plain_line_per_epoch(capsys):
     assert not in_notebook()  # pytest is not a Jupyter kernel
     model, X, y = moons_model()
-    model.fit(X, y, epochs=4, batch_size=32, optimizer=Adam(0.01), validation_data=(X[:100], y[:100]), live=True)
+    fit(model, X, y, epochs=4, batch_size=32, optimizer=Adam(0.01), validation_data=(X[:100], y[:100]), live=True)
     lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("epoch")]
     assert [line.split()[1] for line in lines] == ["1/4", "2/4", "3/4", "4/4"]
     for line in lines:
@@ -38,7 +39,7 @@ def test_in_a_notebook_one_view_shows_progress_curves_and_layer_statistics():
     model, X, y = moons_model()
     shown = []
     view = LiveView(X[:128], rich=True, show=shown.append)
-    history = model.fit(X, y, epochs=3, batch_size=32, optimizer=Adam(0.01), validation_data=(X[:100], y[:100]),
+    history = fit(model, X, y, epochs=3, batch_size=32, optimizer=Adam(0.01), validation_data=(X[:100], y[:100]),
                         callbacks=[view], verbose=0)
     last = shown[-1]
     assert "<progress value='1.0000'" in last and "epoch 3/3, batch 13/13" in last
@@ -53,7 +54,7 @@ def test_the_figure_is_redrawn_only_within_its_time_budget():
     model, X, y = moons_model()  # an epoch takes milliseconds, a redraw about a tenth of a second
     shown = []
     view = LiveView(X[:128], rich=True, show=shown.append, budget=0.05)
-    model.fit(X, y, epochs=30, batch_size=32, optimizer=Adam(0.01), callbacks=[view], verbose=0)
+    fit(model, X, y, epochs=30, batch_size=32, optimizer=Adam(0.01), callbacks=[view], verbose=0)
     images = {re.search(r"base64,([^']+)", markup).group(1) for markup in shown if "base64," in markup}
     assert len(images) <= 2  # the budget allows at most the first redraw and the final one
     assert view.image and "epoch 30/30" in shown[-1]
@@ -71,5 +72,5 @@ def test_the_layer_table_shows_the_dead_share_only_for_relu_layers():
 def test_text_mode_goes_to_the_stream_it_is_given():
     model, X, y = moons_model()
     stream = io.StringIO()
-    model.fit(X, y, epochs=2, optimizer=Adam(0.01), callbacks=[LiveView(None, rich=False, stream=stream)], verbose=0)
+    fit(model, X, y, epochs=2, optimizer=Adam(0.01), callbacks=[LiveView(None, rich=False, stream=stream)], verbose=0)
     assert stream.getvalue().count("\n") == 2 and "dead ReLUs" not in stream.getvalue()  # no sample, no statistics

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from course_copy import copy_course, reference_body, run, set_body
-from scratchdl.loader import load_exercises
+from scratchdl.course.loader import load_exercises
 
 EXERCISES = list(load_exercises().values())
 
@@ -47,7 +47,7 @@ def test_progress_text_gives_totals_then_the_chapter_in_hand_then_one_line_per_c
     assert lines[0] == f"0 of {len(EXERCISES)} exercises passing · {len(EXERCISES)} not started"
     out = result.stdout
     # In a terminal the chapter in hand is the first one not done: chapter 1 of a fresh course.
-    assert "Chapter 1 · Weight initialisation  (chapters/01_init.ipynb)" in out
+    assert "Chapter 1 · Weight initialisation  (chapters/01_init/01_init.ipynb)" in out
     assert re.search(r"· 1\.2 +xavier_normal +scratchdl/initializers\.py:\d+ +not started", out)
     assert re.search(r"Chapter 8 · Convolutions and LeNet-5 +0 of 10 passing, 10 not started", out)
     assert "1.1 " not in out.split("Other chapters:")[1], "other chapters are one line each"
@@ -134,7 +134,7 @@ def test_hints_come_in_order_and_the_solution_is_shown_on_request(fresh):
 def test_notebook_functions_show_hints_in_order_and_progress_as_a_table(capsys, monkeypatch, tmp_path):
     import scratchdl
 
-    monkeypatch.setattr(scratchdl.help, "SEEN_FILE", tmp_path / "hints.json")
+    monkeypatch.setattr(scratchdl.course.hints, "SEEN_FILE", tmp_path / "hints.json")
     scratchdl.hint("1.1")
     scratchdl.hint("1.1")
     out = capsys.readouterr().out

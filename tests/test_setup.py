@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from judging import failure_message
-from scratchdl.course import CHAPTERS
-from scratchdl.loader import load_exercises
-from scratchdl.exercises import COURSE_DIR
+from scratchdl.course.chapters import CHAPTERS
+from scratchdl.course.loader import load_exercises
+from scratchdl.course.exercises import COURSE_DIR
 
 try:
     import tomllib
@@ -18,7 +18,7 @@ except ModuleNotFoundError:  # Python 3.10
     from pip._vendor import tomli as tomllib
 
 README = (COURSE_DIR / "README.md").read_text(encoding="utf-8")
-NOTEBOOKS = sorted((COURSE_DIR / "chapters").glob("*.ipynb"))
+NOTEBOOKS = sorted((COURSE_DIR / "chapters").glob("*/*.ipynb"))
 
 
 def requirement_names(requirements):
@@ -56,15 +56,16 @@ def test_ci_runs_the_readmes_install_and_test_commands():
 
 
 def test_readme_chapter_table_matches_the_course():
-    rows = re.findall(r"^\| (\d+) \| ([^|]+) \| `([^`]+)` \| [^|]+ \| (\w+) \|$", README, re.MULTILINE)
-    assert [(int(n), title.strip(), notebook, status) for n, title, notebook, status in rows] == [
-        (ch.number, ch.title, ch.notebook, "ready" if ch.ready else "planned") for ch in CHAPTERS
+    # The README's table is the one list kept by hand: one row per chapter folder, in order.
+    rows = re.findall(r"^\| (\d+) \| ([^|]+) \| `([^`]+)` \| [^|]+ \|$", README, re.MULTILINE)
+    assert [(int(n), title.strip(), notebook) for n, title, notebook in rows] == [
+        (ch.number, ch.title, ch.notebook) for ch in CHAPTERS
     ]
 
 
 def test_binder_opens_jupyterlab_at_chapter_1_and_installs_the_package():
     assert re.search(
-        r"\(https://mybinder\.org/v2/gh/[\w.-]+/[\w.-]+/HEAD\?urlpath=lab/tree/chapters/01_init\.ipynb\)", README
+        r"\(https://mybinder\.org/v2/gh/[\w.-]+/[\w.-]+/HEAD\?urlpath=lab/tree/chapters/01_init/01_init\.ipynb\)", README
     )
     post_build = (COURSE_DIR / "postBuild").read_text()
     assert post_build.startswith("#!/bin/bash") and "set -euo pipefail" in post_build
@@ -79,10 +80,17 @@ def test_readme_example_failure_is_what_the_check_really_says():
     assert ("✗ " + message).startswith(example.removesuffix(" ..."))
 
 
-def test_every_ready_chapter_has_its_notebook_and_no_notebook_is_a_stranger():
-    ready = {ch.notebook for ch in CHAPTERS if ch.ready}
-    found = {f"chapters/{path.name}" for path in NOTEBOOKS}
-    assert found == ready
+def test_a_chapter_lives_in_one_folder_and_nothing_else_is_in_chapters():
+    """chapters/NN_name/ holds the notebook NN_name.ipynb, checks.py (its exercises' checks and
+    hints), demos.py and its tests; beside the folders there is only setup.py."""
+    assert len(CHAPTERS) == 9 and [ch.number for ch in CHAPTERS] == list(range(1, 10))
+    for ch in CHAPTERS:
+        names = {p.name for p in ch.folder.iterdir() if p.name not in ("__pycache__", ".ipynb_checkpoints")}
+        assert {f"{ch.slug}.ipynb", "checks.py", "demos.py"} <= names, ch.slug
+        assert any(name.startswith(f"test_{ch.number:02d}_") for name in names), f"{ch.slug} has no tests"
+        assert ch.exercises, f"{ch.slug}'s checks.py registers no exercise"
+    others = {p.name for p in (COURSE_DIR / "chapters").iterdir()} - {ch.slug for ch in CHAPTERS}
+    assert others <= {"setup.py", "__pycache__", ".ipynb_checkpoints"}, others
 
 
 def cells(path):
@@ -100,20 +108,24 @@ def test_notebook_is_committed_without_outputs(path):
             assert cell["outputs"] == [] and cell["execution_count"] is None, source(cell)[:60]
 
 
+def setup_cell(path):
+    return source(next(c for c in cells(path) if c["cell_type"] == "code"))
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebook_starts_with_the_setup_cell(path):
-    chapter = next(ch for ch in CHAPTERS if ch.notebook == f"chapters/{path.name}")
-    first_code = source(next(c for c in cells(path) if c["cell_type"] == "code"))
-    for line in ("%matplotlib inline", 'sys.path.insert(0, "..")', f"scratchdl.start_chapter({chapter.number})"):
-        assert line in first_code
-    # The course loads the learner's saved files itself (scratchdl.loader): IPython's autoreload
+def test_notebook_starts_with_the_same_short_setup_cell(path):
+    first_code = setup_cell(path)
+    assert first_code == setup_cell(NOTEBOOKS[0]), "the same setup cell in every chapter"
+    assert len(first_code.splitlines()) <= 3
+    assert first_code.splitlines()[-1] == "%run ../setup.py"
+    # The course loads the learner's saved files itself (scratchdl.course.loader): IPython's autoreload
     # rewrites the exercise wrappers and fails on half the saves (IPython 9's deduperreload).
-    assert "autoreload" not in first_code
+    assert "autoreload" not in first_code + (COURSE_DIR / "chapters" / "setup.py").read_text()
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_checks_every_exercise_of_its_chapter_in_order(path):
-    chapter = next(ch for ch in CHAPTERS if ch.notebook == f"chapters/{path.name}")
+    chapter = next(ch for ch in CHAPTERS if ch.notebook == f"chapters/{path.parent.name}/{path.name}")
     wanted = [ex.id for ex in load_exercises().values() if ex.chapter == chapter.number]
     checked = re.findall(r'^check\("(\d+\.\d+)"\)', "\n".join(source(c) for c in cells(path)), re.MULTILINE)
     assert checked == wanted

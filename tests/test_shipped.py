@@ -6,8 +6,8 @@ the environment variable CI is set (see conftest.py at the top of the course).
 
 import pytest
 
-from scratchdl.loader import load_exercises
-from scratchdl.exercises import ExerciseTodo, using
+from scratchdl.course.loader import load_exercises
+from scratchdl.course.exercises import ExerciseTodo, using
 
 pytestmark = pytest.mark.shipped
 
