@@ -1,4 +1,5 @@
-"""Test settings for the whole suite (tests/ and the notebooks in chapters/): whose code runs, and the maintainers-only checks.
+"""Test settings for the whole suite (tests/ and the chapters' folders): whose code runs, the
+maintainers-only checks, and every exercise's check as a test of its own.
 
     python -m pytest                      the whole suite, on the reference solutions (as in CI)
     python -m pytest --mode learner       only the exercise checks, on your own code (what
@@ -82,3 +83,56 @@ def pytest_terminal_summary(terminalreporter, config):
     folder = getattr(config, "scratchdl_browser_artifacts", None)  # set by tests/test_browser.py
     if folder is not None:
         terminalreporter.write_line(f"browser screenshots: {folder}")
+
+
+class ChapterChecks(pytest.File):
+    """A chapter's checks.py: one test per exercise, running its check on the selected code.
+
+    So `pytest chapters/04_loss` runs that chapter's checks too, beside its tests and notebook.
+    """
+
+    def collect(self):
+        from scratchdl.course.chapters import chapter_of_folder
+
+        chapter = chapter_of_folder(self.path.parent)
+        for exercise_id, target in (chapter.exercises.items() if chapter else ()):
+            item = ExerciseCheck.from_parent(self, name=f"{exercise_id} {target.split('.', 1)[1]}")
+            item.exercise_id = exercise_id
+            item.add_marker("judges_exercises")
+            yield item
+
+
+class ExerciseCheck(pytest.Item):
+    def runtest(self):
+        from scratchdl.course.checks import run_check
+
+        run_check(self.exercise_id)
+
+    def repr_failure(self, excinfo):
+        return str(excinfo.value)  # the check's own message: it says what is wrong
+
+    def reportinfo(self):
+        return self.path, None, f"check {self.exercise_id}"
+
+
+def _chapter_checks(path):
+    return path.name == "checks.py" and path.parent.parent.name == "chapters"
+
+
+def pytest_collect_file(file_path, parent):
+    # A checks.py named on the command line comes through pytest_pycollect_makemodule instead.
+    if _chapter_checks(file_path) and not parent.session.isinitpath(file_path):
+        return ChapterChecks.from_parent(parent, path=file_path)
+
+
+def pytest_pycollect_makemodule(module_path, parent):
+    if _chapter_checks(module_path):
+        return ChapterChecks.from_parent(parent, path=module_path)
+
+
+def pytest_ignore_collect(collection_path, config):
+    # A learner's run judges their exercises only: the tests of the course itself (and its
+    # notebooks) expect the reference solutions, and some build layers as they are imported.
+    if os.environ.get("SCRATCHDL_MODE", "reference") != "reference" and collection_path.is_file():
+        return not _chapter_checks(collection_path)
+    return None

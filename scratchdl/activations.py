@@ -1,4 +1,7 @@
-"""Chapter 2 - activation functions and their derivatives.
+"""Yours to write - chapter 2: 2.1 sigmoid, 2.2 sigmoid_derivative, 2.3 tanh, 2.4 tanh_derivative,
+2.5 relu, 2.6 relu_derivative, 2.7 leaky_relu, 2.8 leaky_relu_derivative, 2.9 softmax.
+
+Chapter 2 - activation functions and their derivatives.
 
 A network without activations is one big matrix product: stacking linear layers gives a linear
 map. An activation function g, applied elementwise to a layer's pre-activation z = x @ W + b,

@@ -1,4 +1,7 @@
-"""Bonus chapter 9 - automatic differentiation: backpropagation that writes itself.
+"""Yours to write - chapter 9: 9.1 unbroadcast, 9.2 Mul.backward, 9.3 MatMul.backward, 9.4
+Sum.backward, 9.5 Exp.backward, 9.6 ReLU.backward, 9.7 topological_order, 9.8 Tensor.backward.
+
+Bonus chapter 9 - automatic differentiation: backpropagation that writes itself.
 
 Chapter 5 derived the backward pass of every layer by hand. Here each *operation* - add,
 multiply, matrix product, exp, ... - carries its own short backward rule, and a network is
@@ -32,7 +35,7 @@ Everything is float64 unless the data are float32 already: gradient checks need 
 import numpy as np
 
 from scratchdl.course.exercises import ExerciseTodo, exercise
-from scratchdl.losses import SoftmaxCrossEntropy as Chapter4Loss
+from scratchdl.losses import SoftmaxCrossEntropy
 
 # --- broadcasting --------------------------------------------------------------------------
 
@@ -347,7 +350,7 @@ class Tanh(Operation):
         return (grad * (1 - self.out**2),)
 
 
-class SoftmaxCrossEntropy(Operation):
+class FusedSoftmaxCrossEntropy(Operation):
     """The mean cross-entropy of softmax(logits) against integer labels, fused into one operation.
 
     For one example with logits z and label c, -log softmax(z)_c = logsumexp(z) - z_c with
@@ -367,10 +370,10 @@ class SoftmaxCrossEntropy(Operation):
         self.labels = np.asarray(labels)
 
     def __repr__(self):
-        return f"SoftmaxCrossEntropy(labels of shape {self.labels.shape})"
+        return f"FusedSoftmaxCrossEntropy(labels of shape {self.labels.shape})"
 
     def forward(self, logits):
-        self.labels = Chapter4Loss().check_targets(logits, self.labels)  # clear errors for bad labels
+        self.labels = SoftmaxCrossEntropy().check_targets(logits, self.labels)  # clear errors for bad labels
         n = len(logits)
         shifted = logits - logits.max(axis=1, keepdims=True)  # the largest logit of each row is now 0
         log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
@@ -555,7 +558,7 @@ def softmax_cross_entropy(logits, labels):
     Returns:
         Tensor of shape (): the loss.
     """
-    return apply(SoftmaxCrossEntropy(labels), logits)
+    return apply(FusedSoftmaxCrossEntropy(labels), logits)
 
 
 def binary_cross_entropy(p, y):

@@ -1,4 +1,6 @@
-"""Chapter 7 - a baseline to beat: classify a digit by the nearest average digit.
+"""Yours to write - chapter 7: 7.3 NearestMean.fit, 7.4 NearestMean.predict.
+
+Chapter 7 - a baseline to beat: classify a digit by the nearest average digit.
 
 Fit: average the training images of each class (ten "mean digits"). Predict: the class whose
 mean is closest to the image, by the mean squared error over the pixels. No learning rate, no

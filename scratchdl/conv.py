@@ -1,4 +1,8 @@
-"""Chapter 8 - convolution and pooling layers for images of shape (n, channels, height, width).
+"""Yours to write - chapter 8: 8.1 im2col, 8.2 Conv2D.forward, 8.3 col2im, 8.4 Conv2D.backward, 8.5
+MaxPool2D.forward, 8.6 MaxPool2D.backward, 8.7 AvgPool2D.forward, 8.8 AvgPool2D.backward, 8.9
+Flatten.forward, 8.10 Flatten.backward.
+
+Chapter 8 - convolution and pooling layers for images of shape (n, channels, height, width).
 
 A convolution slides a small kernel over the image and takes, at every position, the weighted
 sum of the patch under it. Written with loops (conv2d_loops below) that is four nested loops -
@@ -18,9 +22,20 @@ from scratchdl.initializers import initialize
 from scratchdl.layers import Layer
 
 
-def output_size(size, kernel, padding=0):
-    """Positions a kernel fits at along one axis, stride 1: size + 2 * padding - kernel + 1."""
-    return size + 2 * padding - kernel + 1
+def output_size(size, kernel, padding=0, stride=1):
+    """Positions a kernel fits at along one axis: floor((size + 2 * padding - kernel) / stride) + 1.
+
+    Args:
+        size, kernel, padding, stride: ints (stride >= 1, padding >= 0).
+
+    Returns:
+        int, at least 1.
+    """
+    if stride < 1 or padding < 0:
+        raise ValueError(f"expected stride >= 1 and padding >= 0; got stride {stride}, padding {padding}")
+    if kernel > size + 2 * padding:
+        raise ValueError(f"a kernel of {kernel} does not fit in {size} pixels with padding {padding}")
+    return (size + 2 * padding - kernel) // stride + 1
 
 
 def conv2d_loops(x, W, b):

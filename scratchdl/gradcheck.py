@@ -1,4 +1,6 @@
-"""Chapter 5 - checking gradients numerically.
+"""Yours to write - chapter 5: 5.1 numerical_gradient.
+
+Chapter 5 - checking gradients numerically.
 
 Backpropagation is easy to get subtly wrong, and a wrong gradient often still trains - just
 worse. The cure is to compare it with a gradient computed from the definition of a derivative:

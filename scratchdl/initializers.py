@@ -1,4 +1,7 @@
-"""Chapter 1 - weight initialisation.
+"""Yours to write - chapter 1: 1.1 small_normal, 1.2 xavier_normal, 1.3 xavier_uniform, 1.4
+he_normal.
+
+Chapter 1 - weight initialisation.
 
 A Dense layer computes ``z = x @ W + b`` with ``W`` of shape ``(fan_in, fan_out)``: each output
 ``z_j = sum_i x_i W_ij`` adds up ``fan_in`` products. If the weights and inputs are independent

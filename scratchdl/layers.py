@@ -1,4 +1,7 @@
-"""Layers: the building blocks of a network (chapter 3 forward, chapter 5 backward).
+"""Yours to write - chapter 3: 3.1 Dense.forward; chapter 5: 5.2 Dense.backward, 5.3
+Activation.backward.
+
+Layers: the building blocks of a network (chapter 3 forward, chapter 5 backward).
 
 Every layer has the same small interface:
 

@@ -1,4 +1,8 @@
-"""Chapter 4 - loss functions: one number that says how wrong the network is, and its gradient.
+"""Yours to write - chapter 4: 4.1 MeanSquaredError.forward, 4.2 MeanSquaredError.backward, 4.3
+BinaryCrossEntropy.forward, 4.4 BinaryCrossEntropy.backward, 4.5 SoftmaxCrossEntropy.forward,
+4.6 SoftmaxCrossEntropy.backward.
+
+Chapter 4 - loss functions: one number that says how wrong the network is, and its gradient.
 
 Every loss has the same interface as a layer, except that forward also takes the targets:
 

@@ -1,4 +1,6 @@
-"""Chapter 7 - measuring a classifier: one-hot labels, accuracy, the confusion matrix, and
+"""Yours to write - chapter 7: 7.1 one_hot, 7.2 accuracy.
+
+Chapter 7 - measuring a classifier: one-hot labels, accuracy, the confusion matrix, and
 precision, recall and F1 per class."""
 
 import numpy as np

@@ -1,4 +1,6 @@
-"""A network: a list of layers and a loss (forward in chapter 3, backward in chapter 5).
+"""Yours to write - chapter 3: 3.2 Network.forward; chapter 5: 5.4 Network.backward.
+
+A network: a list of layers and a loss (forward in chapter 3, backward in chapter 5).
 
     model = Network([Dense(2, 16, rng), Activation("tanh"), Dense(16, 1, rng), Activation("sigmoid")],
                     loss="binary_cross_entropy")

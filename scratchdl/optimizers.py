@@ -1,4 +1,6 @@
-"""Chapter 6 - optimizers: how parameters change, given their gradients.
+"""Yours to write - chapter 6: 6.2 SGD.step, 6.3 Momentum.step, 6.4 Adam.step.
+
+Chapter 6 - optimizers: how parameters change, given their gradients.
 
 Every optimizer has one method, step(params, grads): two lists of arrays in the same order
 (from network.parameters() and network.gradients()). It must change each parameter array *in

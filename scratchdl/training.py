@@ -1,4 +1,6 @@
-"""Chapter 6 - the training loop: minibatches (your exercise 6.1) and fit, which uses them.
+"""Yours to write - chapter 6: 6.1 minibatches.
+
+Chapter 6 - the training loop: minibatches (your exercise 6.1) and fit, which uses them.
 
     history = fit(model, X, y, epochs=50, batch_size=32, optimizer=Adam(0.01),
                   validation_data=(X_val, y_val), rng=0)

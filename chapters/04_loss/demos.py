@@ -186,8 +186,8 @@ def plot_saturation(z_min=-10.0, z_max=6.0, threshold=VANISHING):
     blind = mse_blind_spot(z, gradients, threshold)
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     for ax, log in zip(axes, (False, True)):
-        for (name, g), colour in zip(gradients.items(), ("C1", "C0")):
-            ax.plot(z, np.abs(g) if log else g, color=colour, label=name)
+        for (name, g), color in zip(gradients.items(), ("C1", "C0")):
+            ax.plot(z, np.abs(g) if log else g, color=color, label=name)
         if blind.any():
             ax.axvspan(z[blind].min(), z[blind].max(), color="0.85",
                        label=f"p < 0.5, yet |MSE gradient| < {threshold}")
@@ -220,10 +220,10 @@ def plot_losses_against_probability(p_min=0.001):
     p = np.linspace(p_min, 1.0, 500).reshape(-1, 1)
     y = np.ones_like(p)
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    for (name, loss), colour in zip((("MSE", MeanSquaredError()), ("cross-entropy", BinaryCrossEntropy())), ("C1", "C0")):
+    for (name, loss), color in zip((("MSE", MeanSquaredError()), ("cross-entropy", BinaryCrossEntropy())), ("C1", "C0")):
         values, gradients = per_example(loss, p, y)
-        axes[0].plot(p, values, color=colour, label=name)
-        axes[1].plot(p, gradients, color=colour, label=name)
+        axes[0].plot(p, values, color=color, label=name)
+        axes[1].plot(p, gradients, color=color, label=name)
     axes[0].set_title("Loss for an example of class 1")
     axes[0].set_ylabel("loss L")
     axes[1].set_title("Its gradient dL/dp")

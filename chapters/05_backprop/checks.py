@@ -9,7 +9,7 @@ import numpy as np
 
 from scratchdl.course.checks import check_for
 from scratchdl.course.expect import Mistake, call, call_and_keep_failure, expect, expect_array, expect_close, show
-from scratchdl.course.numeric import affine, numeric_gradient
+from scratchdl.course.numeric import affine, central_differences
 from scratchdl.course.standins import FAN_IN, FAN_OUT, N, SIZES, known_dense, stand_in_network
 from scratchdl.gradcheck import numerical_gradient
 from scratchdl.layers import Activation
@@ -82,7 +82,7 @@ def _backward_truth(x, W, b, G):
     """dW, db, dx from numerical differentiation of sum(affine(x, W, b) * G)."""
     x, W, b = x.copy(), W.copy(), b.copy()
     f = lambda: float(np.sum(affine(x, W, b) * G))  # noqa: E731
-    return numeric_gradient(f, W), numeric_gradient(f, b), numeric_gradient(f, x)
+    return central_differences(f, W), central_differences(f, b), central_differences(f, x)
 
 
 @check_for(

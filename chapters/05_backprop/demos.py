@@ -108,7 +108,7 @@ def backward_gradients(network):
             "L": 1.0}
 
 
-def numerical_gradients(network, x, y, eps=1e-6):
+def numerical_gradients_of_tiny(network, x, y, eps=1e-6):
     """The gradient of the loss with respect to every parameter and to x, by your numerical_gradient.
 
     Returns:
@@ -152,7 +152,7 @@ GRAPH_EDGES = [
 SYMBOLS = {"x": "x", "W1": "W_1", "b1": "b_1", "z1": "z_1", "h": "h", "W2": "W_2", "b2": "b_2",
            "z2": "z_2", "y": "y", "L": "L"}
 BOX_HALF_WIDTH, BOX_HALF_HEIGHT = 0.75, 0.42
-COLOURS = {"value": "0.9", "operation": "#d6e6f5"}
+COLORS = {"value": "0.9", "operation": "#d6e6f5"}
 
 
 def format_array(a, decimals=2):
@@ -184,7 +184,7 @@ def _edge_labels(ax, start, end, name, values, grads):
             ax.text(mx + 0.12, my, grad, ha="left", va="center", color="red", gid=f"grad {name}", **common)
 
 
-def plot_graph(values, grads=None, title="The two-layer network as a graph of operations"):
+def plot_two_layer_graph(values, grads=None, title="The two-layer network as a graph of operations"):
     """The tiny network as boxes and arrows, each arrow labelled with the value it carries and,
     if grads is given, the gradient of the loss with respect to that value.
 
@@ -196,12 +196,12 @@ def plot_graph(values, grads=None, title="The two-layer network as a graph of op
     """
     missing = {name for _, _, name in GRAPH_EDGES} - set(values)
     if missing:
-        raise ValueError(f"plot_graph needs the values {sorted(missing)}; got {sorted(values)} (use forward_values)")
+        raise ValueError(f"plot_two_layer_graph needs the values {sorted(missing)}; got {sorted(values)} (use forward_values)")
     fig, ax = plt.subplots(figsize=(14, 6))
     for name, (x, y, text, kind) in GRAPH_NODES.items():
         ax.add_patch(FancyBboxPatch((x - BOX_HALF_WIDTH, y - BOX_HALF_HEIGHT), 2 * BOX_HALF_WIDTH,
                                     2 * BOX_HALF_HEIGHT, boxstyle="round,pad=0,rounding_size=0.15",
-                                    facecolor=COLOURS[kind], edgecolor="0.3"))
+                                    facecolor=COLORS[kind], edgecolor="0.3"))
         ax.text(x, y, text, ha="center", va="center", fontsize=9, gid=f"node {name}")
     for start, end, name in GRAPH_EDGES:
         (x0, y0), (x1, y1) = GRAPH_NODES[start][:2], GRAPH_NODES[end][:2]
@@ -235,7 +235,7 @@ def graph_explorer():
         network, x, y = tiny_example((x1, x2), label)
         values = forward_values(network, x, y)
         grads = backward_gradients(network)
-        plot_graph(values, grads, title=f"x = ({x1:.2f}, {x2:.2f}), label {label}: loss {values['L']:.3f}")
+        plot_two_layer_graph(values, grads, title=f"x = ({x1:.2f}, {x2:.2f}), label {label}: loss {values['L']:.3f}")
         plt.show()
         return grads
 

@@ -131,7 +131,7 @@ def test_the_graph_draws_the_layers_values_and_gradients_which_match_numerical_o
     assert np.array_equal(grads["W1"], network.layers[0].grads["W"])
     assert np.array_equal(grads["b2"], network.layers[2].grads["b"])
     truth = numeric_truth(values["x"], 0)
-    drawn = drawn_numbers(demos.plot_graph(values, grads))
+    drawn = drawn_numbers(demos.plot_two_layer_graph(values, grads))
     for _, _, name in demos.GRAPH_EDGES:
         assert np.allclose(drawn[f"value {name}"], np.ravel(values[name]), atol=0.005 + 1e-9), name
         if name == "y":
@@ -176,7 +176,7 @@ def test_what_the_notebook_reads_off_the_red_numbers():
 
 def test_the_numerical_gradients_agree_with_backprop():
     network, values, grads = traced()
-    numeric = demos.numerical_gradients(network, values["x"], values["y"])
+    numeric = demos.numerical_gradients_of_tiny(network, values["x"], values["y"])
     assert set(numeric) == {"W1", "b1", "W2", "b2", "x"}
     for name, estimate in numeric.items():
         assert np.allclose(estimate, numeric_truth(values["x"], 0)[name], atol=1e-8)
@@ -323,7 +323,7 @@ def test_the_difference_plot_is_readable_on_log_axes():
 @pytest.mark.parametrize("with_gradients", [False, True])
 def test_the_graph_is_readable(with_gradients):
     _, values, grads = traced()
-    fig = demos.plot_graph(values, grads if with_gradients else None, title="t")
+    fig = demos.plot_two_layer_graph(values, grads if with_gradients else None, title="t")
     red = [t for t in fig.axes[0].texts if t.get_color() == "red"]
     assert len(red) == (9 if with_gradients else 0), "a gradient under every arrow but the label's"
     assert_diagram_readable(fig)
@@ -332,7 +332,7 @@ def test_the_graph_is_readable(with_gradients):
 def test_the_graph_stays_readable_across_the_explorers_range():
     for x, label in (((-3.0, 3.0), 1), ((3.0, 3.0), 0), ((-3.0, -3.0), 0)):
         _, values, grads = traced(x, label)
-        assert_diagram_readable(demos.plot_graph(values, grads))
+        assert_diagram_readable(demos.plot_two_layer_graph(values, grads))
 
 
 def test_bad_input_gets_a_clear_error():
@@ -347,5 +347,5 @@ def test_bad_input_gets_a_clear_error():
         demos.difference_errors(np.sin, np.cos, 1.0, np.array([1e-3, 0.0]))
     with pytest.raises(ValueError, match="at least two step sizes between"):
         demos.slope_on_log_axes(HS, np.ones_like(HS), 2.0, 3.0)
-    with pytest.raises(ValueError, match=r"plot_graph needs the values \['L', "):
-        demos.plot_graph({"x": np.zeros((1, 2))})
+    with pytest.raises(ValueError, match=r"plot_two_layer_graph needs the values \['L', "):
+        demos.plot_two_layer_graph({"x": np.zeros((1, 2))})

@@ -315,8 +315,8 @@ def plot_regression(models, x, y, x_test=None, y_test=None, title="Networks fitt
     grid = np.linspace(low, high, 500).reshape(-1, 1)
     ax.plot(grid, datasets.wave_curve(grid), "k--", linewidth=1.2, label="the curve under the noise")
     for i, (label, model) in enumerate(models.items()):
-        colour = "C0" if i == 0 else f"C{i + 1}"  # C1 is the test data's colour
-        ax.plot(grid, model.predict(grid), color=colour, linewidth=2, label=label)
+        color = "C0" if i == 0 else f"C{i + 1}"  # C1 is the test data's colour
+        ax.plot(grid, model.predict(grid), color=color, linewidth=2, label=label)
     ax.set_xlabel("x")
     ax.set_ylabel("y")
     ax.set_title(title)

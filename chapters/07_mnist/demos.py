@@ -118,10 +118,10 @@ def plot_runs(histories, title="Two training runs"):
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8))
     for i, (name, history) in enumerate(histories.items()):
         epochs = np.arange(1, len(history["loss"]) + 1)
-        colour = f"C{i}"
-        left.plot(epochs, history["loss"], "--", color=colour, label=f"{name}: training")
-        left.plot(epochs, history["val_loss"], color=colour, label=f"{name}: validation")
-        right.plot(epochs, history["val_accuracy"], color=colour, label=name)
+        color = f"C{i}"
+        left.plot(epochs, history["loss"], "--", color=color, label=f"{name}: training")
+        left.plot(epochs, history["val_loss"], color=color, label=f"{name}: validation")
+        right.plot(epochs, history["val_accuracy"], color=color, label=name)
     left.set_yscale("log")
     left.set_title(f"{title}: loss")
     left.set_ylabel("cross-entropy (log scale)")

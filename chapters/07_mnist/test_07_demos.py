@@ -42,7 +42,7 @@ def baseline(data):
 
 
 @pytest.fixture(scope="module")
-def standardised(data):
+def standardized(data):
     """The notebook's inputs: rows of 784 pixels on the training set's scale."""
     flat = {part: getattr(data, f"X_{part}").reshape(len(getattr(data, f"X_{part}")), -1) for part in ("train", "val", "test")}
     mean, std = flat["train"].mean(), flat["train"].std()
@@ -217,20 +217,20 @@ def test_plots_have_titles_and_labelled_axes(name):
 # --- the network ----------------------------------------------------------------------------
 
 
-def test_standardised_inputs_give_the_first_layer_the_spread_he_initialisation_aims_for(data, standardised):
+def test_standardised_inputs_give_the_first_layer_the_spread_he_initialisation_aims_for(data, standardized):
     first_layer = Network.from_architecture(MLP, np.random.default_rng(0), dtype=np.float32).layers[0]
     raw = float(first_layer(data.X_train[:2000].reshape(2000, -1)).std())
-    scaled = float(first_layer(standardised["train"][:2000]).std())
+    scaled = float(first_layer(standardized["train"][:2000]).std())
     assert scaled == pytest.approx(np.sqrt(2), rel=0.1)
     assert 0.25 < raw / scaled < 0.4, "raw pixels: about a third"
-    test = standardised["test"]
+    test = standardized["test"]
     assert 0 < abs(float(test.mean())) < 0.02 and float(test.std()) == pytest.approx(1, abs=0.02), "close, not exact"
 
 
 @pytest.fixture(scope="module")
-def runs(data, standardised):
+def runs(data, standardized):
     """The notebook's two 20-epoch runs: plain Adam, and AdamW with a cosine schedule."""
-    X, X_val = standardised["train"], standardised["val"]
+    X, X_val = standardized["train"], standardized["val"]
     result = {}
     for name, optimizer, schedule in (("adam", Adam(0.002), None),
                                       ("recipe", AdamW(0.002, weight_decay=0.2), "cosine")):
@@ -258,15 +258,15 @@ def test_plain_adam_overfits_and_the_recipe_does_not(runs):
 
 
 def test_the_network_beats_the_baseline_on_every_digit_and_is_sometimes_very_sure_and_wrong(
-        data, baseline, standardised, runs):
+        data, baseline, standardized, runs):
     model, _ = runs["recipe"]
     y = data.y_test
-    mlp_pred, baseline_pred = model.predict(standardised["test"]), baseline.predict(data.X_test)
+    mlp_pred, baseline_pred = model.predict(standardized["test"]), baseline.predict(data.X_test)
     assert np.all(per_class_report(y, mlp_pred, 10)["recall"] > per_class_report(y, baseline_pred, 10)["recall"])
     outcome = classifiers.compare_predictions(y, {"nearest mean": baseline_pred, "MLP": mlp_pred})
     baseline_mistakes = outcome["only MLP right"] + outcome["both wrong"]
     assert outcome["only MLP right"] > 0.8 * baseline_mistakes, "most of what the baseline got wrong"
     assert outcome["only nearest mean right"] < 0.05 * outcome["only MLP right"], "the reverse only rarely"
-    probabilities = model.predict_proba(standardised["test"])
+    probabilities = model.predict_proba(standardized["test"])
     surest = classifiers.most_confident_mistakes(probabilities, y, k=20)
     assert probabilities[surest[0]].max() > 0.99

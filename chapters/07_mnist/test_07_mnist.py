@@ -99,12 +99,12 @@ def test_the_mlp_reaches_97_8_percent_within_the_stated_budget(data, tmp_path):
     # Chapter 7's recipe: standardised pixels, He initialisation, 20 epochs of AdamW with a
     # cosine schedule, batch 128, float32, trained on 50,000 images.
     mean, std = data.X_train.mean(), data.X_train.std()
-    standardise = lambda X: (X - mean) / std  # noqa: E731
+    standardize = lambda X: (X - mean) / std  # noqa: E731
     model = Network.from_architecture(MLP, np.random.default_rng(0), dtype=np.float32)
-    history = fit(model, standardise(data.X_train), data.y_train, epochs=20, batch_size=128,
+    history = fit(model, standardize(data.X_train), data.y_train, epochs=20, batch_size=128,
                         optimizer=AdamW(0.002, weight_decay=0.2), schedule="cosine",
-                        validation_data=(standardise(data.X_val), data.y_val), verbose=0, rng=0)
-    test = model.evaluate(standardise(data.X_test), data.y_test)["accuracy"]
+                        validation_data=(standardize(data.X_val), data.y_val), verbose=0, rng=0)
+    test = model.evaluate(standardize(data.X_test), data.y_test)["accuracy"]
     assert test >= 0.978
     assert history["val_accuracy"][-1] >= 0.975
     assert all(p.dtype == np.float32 for p in model.parameters())
@@ -112,7 +112,7 @@ def test_the_mlp_reaches_97_8_percent_within_the_stated_budget(data, tmp_path):
     path = tmp_path / "mlp.npz"
     model.save(path)
     reloaded = Network.from_architecture(MLP, np.random.default_rng(1), dtype=np.float32).load(path)
-    assert reloaded.evaluate(standardise(data.X_test), data.y_test)["accuracy"] == test
+    assert reloaded.evaluate(standardize(data.X_test), data.y_test)["accuracy"] == test
 
 
 def test_confusion_matrix_and_per_class_report_agree_with_hand_counts():

@@ -9,7 +9,7 @@ import numpy as np
 
 from scratchdl.course.checks import check_for
 from scratchdl.course.expect import Mistake, call, expect, expect_array, expect_close, expect_unchanged
-from scratchdl.course.numeric import conv2d, numeric_gradient, patches
+from scratchdl.course.numeric import conv2d, central_differences, patches
 from scratchdl.conv import AvgPool2D, Conv2D, Flatten, MaxPool2D, col2im, im2col
 
 
@@ -195,7 +195,7 @@ def check_conv_backward():
         dx = call(what, layer.backward, G.copy())
         xs, Ws, bs = x.copy(), W.copy(), b.copy()
         f = lambda: float(np.sum(conv2d(xs, Ws, bs, padding) * G))  # noqa: E731
-        dW_true, db_true, dx_true = numeric_gradient(f, Ws), numeric_gradient(f, bs), numeric_gradient(f, xs)
+        dW_true, db_true, dx_true = central_differences(f, Ws), central_differences(f, bs), central_differences(f, xs)
         expect(dx is not None, f"{what} returned None; return the gradient for the input.")
         expect_array(dx, what)
         if padding and dx.shape == (2, 3, 8, 7):
@@ -231,7 +231,7 @@ def _keep_as_forward_would(layer, x):
 def _conv_param_gradients(layer, x, G):
     W, b = layer.params["W"].copy(), layer.params["b"].copy()
     f = lambda: float(np.sum(conv2d(x, W, b, layer.padding) * G))  # noqa: E731
-    return numeric_gradient(f, W), numeric_gradient(f, b)
+    return central_differences(f, W), central_differences(f, b)
 
 
 # --- pooling and flatten ----------------------------------------------------------------------

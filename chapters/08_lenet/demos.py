@@ -2,8 +2,8 @@
 
 Everything here runs your code from scratchdl/conv.py (exercises 8.1-8.10) and the layers of the
 chapters before. Images are (n, channels, height, width), as everywhere in the course; a
-convolution's kernels W are (c_out, c_in, k, k). Galleries of digits come from chapter 7's demos
-(scratchdl.demos.mnist). Every plot_ function returns its figure.
+convolution's kernels W are (c_out, c_in, k, k). Galleries of digits come from
+scratchdl.tools.classifiers. Every plot_ function returns its figure.
 """
 
 import matplotlib.pyplot as plt
@@ -29,22 +29,6 @@ def hand_made_kernels():
     # Applied as it is (no flip), sobel gives (left column - right column) of the patch: positive
     # where a stroke ends on the right (ink, then paper), negative where one begins.
     return W, ["vertical edges", "horizontal edges", "blur (mean of 9)"]
-
-
-def conv_output_size(size, kernel, padding=0, stride=1):
-    """Positions a kernel fits at along one axis: floor((size + 2 * padding - kernel) / stride) + 1.
-
-    Args:
-        size, kernel, padding, stride: ints (stride >= 1, padding >= 0).
-
-    Returns:
-        int, at least 1.
-    """
-    if stride < 1 or padding < 0:
-        raise ValueError(f"expected stride >= 1 and padding >= 0; got stride {stride}, padding {padding}")
-    if kernel > size + 2 * padding:
-        raise ValueError(f"a kernel of {kernel} does not fit in {size} pixels with padding {padding}")
-    return (size + 2 * padding - kernel) // stride + 1
 
 
 def _annotate(ax, values, fmt="{:g}", fontsize=8, limit=None):

@@ -30,19 +30,18 @@ def lenet():
 
 
 def test_the_size_formula_by_hand():
-    assert demos.conv_output_size(28, 3) == 26
-    assert demos.conv_output_size(28, 3, padding=1) == 28, "padding (k - 1) / 2 keeps the size"
-    assert demos.conv_output_size(28, 5, stride=2) == 12  # floor(23 / 2) + 1
-    assert demos.conv_output_size(26, 2, stride=2) == 13 and demos.conv_output_size(11, 2, stride=2) == 5
-    assert demos.conv_output_size(7, 3, padding=1, stride=2) == 4
+    assert output_size(28, 3) == 26
+    assert output_size(28, 3, padding=1) == 28, "padding (k - 1) / 2 keeps the size"
+    assert output_size(28, 5, stride=2) == 12  # floor(23 / 2) + 1
+    assert output_size(26, 2, stride=2) == 13 and output_size(11, 2, stride=2) == 5
+    assert output_size(7, 3, padding=1, stride=2) == 4
     for size, kernel, padding in [(28, 3, 0), (13, 3, 0), (6, 3, 1), (5, 5, 2)]:
-        assert demos.conv_output_size(size, kernel, padding) == output_size(size, kernel, padding)
         layer = Conv2D(1, 2, kernel, np.random.default_rng(0), padding=padding)
-        assert layer(np.zeros((1, 1, size, size))).shape[2] == demos.conv_output_size(size, kernel, padding)
+        assert layer(np.zeros((1, 1, size, size))).shape[2] == output_size(size, kernel, padding)
     with pytest.raises(ValueError, match="does not fit"):
-        demos.conv_output_size(3, 5)
+        output_size(3, 5)
     with pytest.raises(ValueError, match="stride >= 1"):
-        demos.conv_output_size(28, 3, stride=0)
+        output_size(28, 3, stride=0)
 
 
 def test_the_vertical_edge_kernel_marks_where_a_stroke_begins_and_ends():

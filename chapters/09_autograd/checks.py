@@ -21,7 +21,7 @@ from scratchdl.course.expect import (
     expect_unchanged,
     show,
 )
-from scratchdl.course.numeric import numeric_gradient
+from scratchdl.course.numeric import central_differences
 from scratchdl.course.exercises import ExerciseTodo, substitute
 
 TOLERANCE = dict(rtol=1e-6, atol=1e-7)  # numerical gradients of float64 code agree far better
@@ -39,7 +39,7 @@ def _reduced_truth(grad, shape):
     """The gradient of sum(grad * broadcast_to(x, grad.shape)) with respect to x of `shape`:
     what unbroadcast must return, found without knowing which axes were stretched."""
     x = np.zeros(shape)
-    return numeric_gradient(lambda: float(np.sum(grad * np.broadcast_to(x, grad.shape))), x)
+    return central_differences(lambda: float(np.sum(grad * np.broadcast_to(x, grad.shape))), x)
 
 
 def _unbroadcast_mistakes(grad, shape, right):
@@ -114,7 +114,7 @@ def _numeric_input_gradients(make_op, inputs, G):
     """The gradient of sum(op.forward(*inputs) * G) for each input, by central differences."""
     arrays = [x.copy() for x in inputs]
     f = lambda: float(np.sum(make_op().forward(*arrays) * G))  # noqa: E731
-    return [numeric_gradient(f, x) for x in arrays]
+    return [central_differences(f, x) for x in arrays]
 
 
 def _gradients(got, n_inputs, what):
@@ -515,7 +515,7 @@ def _judge_graph(build, arrays, names, what, chain_passed=False, reused=False, c
     _run_backward(root, what)
     for leaf, x in zip(leaves, arrays):
         f = lambda: float(build(*[Tensor(v) for v in arrays])[0].data)  # noqa: E731
-        right = numeric_gradient(f, x)
+        right = central_differences(f, x)
         got = leaf.grad
         expect(isinstance(got, np.ndarray), f"after {what}, {leaf.name}.grad is "
                f"{type(got).__name__}; it should be an array of the shape of {leaf.name}.")

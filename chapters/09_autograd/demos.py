@@ -94,14 +94,14 @@ def plot_graph(root, title, figsize=None):
     boxes = {}
     for node in order:
         if node is root:
-            colour = "#ffd8a8"
+            color = "#ffd8a8"
         elif node.op is not None:
-            colour = "#d0e4f5"
+            color = "#d0e4f5"
         else:
-            colour = "#d3f0d3" if node.name else "#e6e6e6"
+            color = "#d3f0d3" if node.name else "#e6e6e6"
         boxes[id(node)] = ax.text(*where[id(node)], node_label(node), ha="center", va="center",
                                   fontsize=7.5, family="monospace", zorder=3,
-                                  bbox=dict(boxstyle="round,pad=0.35", fc=colour, ec="0.4"))
+                                  bbox=dict(boxstyle="round,pad=0.35", fc=color, ec="0.4"))
     fig.canvas.draw()  # the boxes need their size before arrows can stop at their edges
     for node in order:
         seen = {}  # a node used twice by one operation (e * e) gets two arrows, bent apart

@@ -7,7 +7,7 @@ Checks may not rely on the code they judge, so they do not use your numerical_gr
 import numpy as np
 
 
-def numeric_gradient(f, x, eps=1e-6):
+def central_differences(f, x, eps=1e-6):
     """Central differences of the function f() (no arguments) with respect to the array x,
     which f reads and which is nudged in place, one element at a time, then restored."""
     grad = np.zeros(x.shape)

@@ -14,7 +14,7 @@ from scratchdl.course.checks import judge
 from scratchdl.course.loader import load_exercises
 
 SYMBOLS = {"passing": "✓", "failing": "✗", "cannot load": "!", "not started": "·"}
-COLOURS = {"passing": "#1a7f37", "failing": "#cf222e", "cannot load": "#bc4c00", "not started": "#6e7781"}
+COLORS = {"passing": "#1a7f37", "failing": "#cf222e", "cannot load": "#bc4c00", "not started": "#6e7781"}
 
 
 @dataclass
@@ -107,7 +107,7 @@ class Progress:
 
     def _repr_html_(self):
         out = [f"<p><b>{html.escape(self.totals())}</b></p>"]
-        out += [f"<p style='color:{COLOURS['cannot load']}'>! {html.escape(problem)}: fix it and save; nothing "
+        out += [f"<p style='color:{COLORS['cannot load']}'>! {html.escape(problem)}: fix it and save; nothing "
                 "in the file was checked</p>" for problem in self.problems()]
         others = []
         for ch, rows, expanded in self._chapters():
@@ -122,7 +122,7 @@ class Progress:
             for r in rows:
                 out.append(
                     f"<tr><td>{r.id}</td><td style='text-align:left'><code>{html.escape(r.name)}</code></td>"
-                    f"<td style='color:{COLOURS[r.state]};text-align:left'>{SYMBOLS[r.state]} {r.state}</td>"
+                    f"<td style='color:{COLORS[r.state]};text-align:left'>{SYMBOLS[r.state]} {r.state}</td>"
                     f"<td style='text-align:left'><code>{html.escape(r.where)}</code></td>"
                     f"<td style='text-align:left'>{html.escape(r.detail.splitlines()[0] if r.state == 'failing' else '')}</td></tr>")
             out.append("</table>")

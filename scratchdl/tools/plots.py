@@ -5,7 +5,7 @@ import numpy as np
 
 from scratchdl.tools.callbacks import Callback
 
-CLASS_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"]
+CLASS_COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"]
 VANISHING = 0.01  # a derivative below this passes on less than 1% of the gradient (shaded in plots)
 
 
@@ -21,17 +21,17 @@ def _draw_regions(ax, xx, yy, probabilities, X, y, title):
     n_classes = probabilities.shape[1]
     labels = probabilities.argmax(axis=1).reshape(xx.shape)
     confidence = probabilities.max(axis=1).reshape(xx.shape)
-    colours = np.array([plt.matplotlib.colors.to_rgb(CLASS_COLOURS[k % len(CLASS_COLOURS)])
+    colors = np.array([plt.matplotlib.colors.to_rgb(CLASS_COLORS[k % len(CLASS_COLORS)])
                         for k in range(n_classes)])
     # Blend each class colour with white: white where the model is unsure (confidence 1/k).
     strength = ((confidence - 1 / n_classes) / (1 - 1 / n_classes))[..., None] * 0.45
-    image = 1 - strength * (1 - colours[labels])
+    image = 1 - strength * (1 - colors[labels])
     ax.imshow(image, origin="lower", extent=(xx.min(), xx.max(), yy.min(), yy.max()), aspect="auto")
     if n_classes == 2:
         ax.contour(xx, yy, probabilities[:, 1].reshape(xx.shape), levels=[0.5], colors="k", linewidths=1)
     size = 10 if len(X) > 50 else 40  # a handful of points (XOR) must still be easy to see
     for k in range(n_classes):
-        ax.scatter(*X[y == k].T, s=size, color=CLASS_COLOURS[k % len(CLASS_COLOURS)], edgecolor="white",
+        ax.scatter(*X[y == k].T, s=size, color=CLASS_COLORS[k % len(CLASS_COLORS)], edgecolor="white",
                    linewidth=0.3, label=f"class {k}")
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
