@@ -126,7 +126,7 @@ def initialize(init, fan_in, fan_out, rng):
     """Weights of shape (fan_in, fan_out) from `init`: a name in INITIALIZERS, or a function
     (fan_in, fan_out, rng) -> array, such as lambda fi, fo, rng: small_normal(fi, fo, rng, std=0.1)."""
     if not callable(init) and init not in INITIALIZERS:
-        raise ValueError(f"unknown initialiser {init!r}; expected one of {', '.join(INITIALIZERS)}, or a function")
+        raise ValueError(f"unknown initializer {init!r}; expected one of {', '.join(INITIALIZERS)}, or a function")
     for label, size in (("fan_in", fan_in), ("fan_out", fan_out)):
         if not isinstance(size, (int, np.integer)) or isinstance(size, bool) or size < 1:
             raise ValueError(f"{label} must be a positive integer; got {size!r}")
@@ -136,5 +136,5 @@ def initialize(init, fan_in, fan_out, rng):
         )
     W = (init if callable(init) else INITIALIZERS[init])(fan_in, fan_out, rng)
     if np.shape(W) != (fan_in, fan_out):
-        raise ValueError(f"the initialiser gave shape {np.shape(W)}; expected (fan_in, fan_out) = ({fan_in}, {fan_out})")
+        raise ValueError(f"the initializer gave shape {np.shape(W)}; expected (fan_in, fan_out) = ({fan_in}, {fan_out})")
     return np.asarray(W)

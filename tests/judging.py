@@ -22,3 +22,16 @@ def assert_caught(exercise_id, wrong, pattern):
     assert re.search(pattern, message, re.IGNORECASE | re.DOTALL), (
         f"the message does not point at the mistake (wanted /{pattern}/):\n{message}"
     )
+
+
+def mistake_cases(table):
+    """pytest parameters for rows (exercise_id, wrong, pattern), each named after its mistake.
+
+    The id is the wrong function's name when it has one, else the start of the pattern (for the
+    lambdas and factories that many tables use), so `pytest -k` can pick out one mistake.
+    """
+    def name(wrong, pattern):
+        given = getattr(wrong, "__name__", "<lambda>")
+        return pattern[:30] if given.startswith("<") or given == "wrong" else given
+
+    return [pytest.param(*row, id=f"{row[0]}:{name(row[1], row[2])}") for row in table]

@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from course_copy import copy_course, reference_body, run, set_body
+from scratchdl.course.exercises import COURSE_DIR
 from scratchdl.course.loader import load_exercises
 
 EXERCISES = list(load_exercises().values())
@@ -252,3 +253,20 @@ def test_hints_in_a_terminal_remember_the_level(tmp_path):
     assert "Hint 2 of 2" in run(course, "hint", "5.2").stdout, "the last one again"
     both = run(course, "hint", "5.4", "--all").stdout
     assert both.index("Hint 1 of 2") < both.index("Hint 2 of 2")
+
+
+def test_the_command_line_works_from_the_folder_above_the_course(tmp_path):
+    # A hub's terminal opens in the home folder, where nbgitpuller put the course in ~/scratchdl:
+    # there `python -m scratchdl` finds the clone (a folder without __init__.py) before the
+    # package inside it. The clone's own __main__.py must hand over to that copy's package.
+    home = tmp_path / "home"
+    course = copy_course(home / "scratchdl")
+    shutil.copy(COURSE_DIR / "__main__.py", course)
+    set_body(course, "1.1", reference_body("1.1"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SCRATCHDL_") and k != "PYTHONPATH"}
+    result = subprocess.run([sys.executable, "-m", "scratchdl", "progress", "--json", "--chapter", "1"],
+                            cwd=home, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    states = {r["id"]: r["state"] for r in json.loads(result.stdout)}
+    # 1.1 passes only in the copy: this checkout's scratchdl/ holds stubs or someone else's work.
+    assert states == {"1.1": "passing", "1.2": "not started", "1.3": "not started", "1.4": "not started"}

@@ -95,7 +95,7 @@ def test_init_explorer_redraws_for_new_settings():
 
 def test_initialize_rejects_bad_input_with_what_was_expected():
     rng = np.random.default_rng(0)
-    with pytest.raises(ValueError, match=r"unknown initialiser 'glorot'; expected one of zeros, small_normal"):
+    with pytest.raises(ValueError, match=r"unknown initializer 'glorot'; expected one of zeros, small_normal"):
         initialize("glorot", 3, 4, rng)
     with pytest.raises(ValueError, match=r"fan_in must be a positive integer; got 0"):
         initialize("he_normal", 0, 4, rng)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from judging import assert_caught
+from judging import assert_caught, mistake_cases
 
 
 
@@ -49,8 +49,6 @@ MISTAKES = [
 ]
 
 
-@pytest.mark.parametrize(
-    "exercise_id, wrong, pattern", MISTAKES, ids=[f"{m[0]}:{m[2][:30]}" for m in MISTAKES]
-)
+@pytest.mark.parametrize("exercise_id, wrong, pattern", mistake_cases(MISTAKES))
 def test_check_names_the_mistake(exercise_id, wrong, pattern):
     assert_caught(exercise_id, wrong, pattern)

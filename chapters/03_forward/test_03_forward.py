@@ -4,7 +4,7 @@ public API refuses bad input with what was expected."""
 import numpy as np
 import pytest
 
-from judging import assert_caught
+from judging import assert_caught, mistake_cases
 from scratchdl.layers import Activation, Dense
 from scratchdl.network import Network
 
@@ -62,7 +62,7 @@ MISTAKES = [
 ]
 
 
-@pytest.mark.parametrize("exercise_id, wrong, pattern", MISTAKES, ids=[f"{m[0]}:{m[1].__name__}" for m in MISTAKES])
+@pytest.mark.parametrize("exercise_id, wrong, pattern", mistake_cases(MISTAKES))
 def test_check_names_the_mistake(exercise_id, wrong, pattern):
     assert_caught(exercise_id, wrong, pattern)
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from judging import assert_caught
+from judging import assert_caught, mistake_cases
 from scratchdl.losses import BinaryCrossEntropy, MeanSquaredError, SoftmaxCrossEntropy, get_loss
 
 
@@ -132,7 +132,7 @@ MISTAKES = [
 ]
 
 
-@pytest.mark.parametrize("exercise_id, wrong, pattern", MISTAKES, ids=[f"{m[0]}:{m[1].__name__}" for m in MISTAKES])
+@pytest.mark.parametrize("exercise_id, wrong, pattern", mistake_cases(MISTAKES))
 def test_check_names_the_mistake(exercise_id, wrong, pattern):
     assert_caught(exercise_id, wrong, pattern)
 
@@ -174,7 +174,7 @@ CONTRACT_MISTAKES = [
 ]
 
 
-@pytest.mark.parametrize("exercise_id, wrong, pattern", CONTRACT_MISTAKES, ids=[f"{m[0]}:{m[1].__name__}" for m in CONTRACT_MISTAKES])
+@pytest.mark.parametrize("exercise_id, wrong, pattern", mistake_cases(CONTRACT_MISTAKES))
 def test_a_forward_that_does_not_keep_what_its_docstring_names_is_caught(exercise_id, wrong, pattern):
     # Any correct backward reads exactly these attributes: a forward that keeps something else
     # would break the reference backward in fill mode (and the learner's own, written later).

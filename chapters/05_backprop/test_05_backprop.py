@@ -4,7 +4,7 @@ numerical gradient check below 1e-7 in float64 while a wrong backward is caught.
 import numpy as np
 import pytest
 
-from judging import assert_caught
+from judging import assert_caught, mistake_cases
 from scratchdl.gradcheck import gradient_check, gradient_check_layer, gradient_check_loss, relative_error
 from scratchdl.layers import Activation, Dense
 from scratchdl.losses import BinaryCrossEntropy, MeanSquaredError, SoftmaxCrossEntropy
@@ -132,7 +132,7 @@ MISTAKES = [
 ]
 
 
-@pytest.mark.parametrize("exercise_id, wrong, pattern", MISTAKES, ids=[f"{m[0]}:{m[1].__name__}" for m in MISTAKES])
+@pytest.mark.parametrize("exercise_id, wrong, pattern", mistake_cases(MISTAKES))
 def test_check_names_the_mistake(exercise_id, wrong, pattern):
     assert_caught(exercise_id, wrong, pattern)
 

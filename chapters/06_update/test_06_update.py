@@ -6,7 +6,7 @@ import io
 import numpy as np
 import pytest
 
-from judging import assert_caught
+from judging import assert_caught, mistake_cases
 from scratchdl.tools import datasets
 from scratchdl.course.exercises import substitute
 from scratchdl.layers import Activation, Dense
@@ -90,7 +90,7 @@ MISTAKES = [
 ]
 
 
-@pytest.mark.parametrize("exercise_id, wrong, pattern", MISTAKES, ids=[f"{m[0]}:{m[2][:28]}" for m in MISTAKES])
+@pytest.mark.parametrize("exercise_id, wrong, pattern", mistake_cases(MISTAKES))
 def test_check_names_the_mistake(exercise_id, wrong, pattern):
     assert_caught(exercise_id, wrong, pattern)
 

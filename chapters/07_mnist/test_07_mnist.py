@@ -4,7 +4,7 @@ are reproduced (in reference mode, on the verified copy of MNIST)."""
 import numpy as np
 import pytest
 
-from judging import assert_caught
+from judging import assert_caught, mistake_cases
 from scratchdl.baseline import NearestMean
 from scratchdl.metrics import accuracy, confusion_matrix, format_report, per_class_report
 from scratchdl.tools.mnist import load_mnist
@@ -72,7 +72,7 @@ MISTAKES = [
 ]
 
 
-@pytest.mark.parametrize("exercise_id, wrong, pattern", MISTAKES, ids=[f"{m[0]}:{m[1].__name__}" for m in MISTAKES])
+@pytest.mark.parametrize("exercise_id, wrong, pattern", mistake_cases(MISTAKES))
 def test_check_names_the_mistake(exercise_id, wrong, pattern):
     assert_caught(exercise_id, wrong, pattern)
 

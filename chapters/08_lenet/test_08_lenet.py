@@ -4,7 +4,7 @@ numerical gradient check below 1e-7 in float64; bad input is refused."""
 import numpy as np
 import pytest
 
-from judging import assert_caught
+from judging import assert_caught, mistake_cases
 from scratchdl.conv import AvgPool2D, Conv2D, Flatten, MaxPool2D, col2im, conv2d_loops, im2col, output_size
 from scratchdl.course.exercises import substitute
 from scratchdl.gradcheck import gradient_check_layer
@@ -206,7 +206,7 @@ MISTAKES = [
 ]
 
 
-@pytest.mark.parametrize("exercise_id, wrong, pattern", MISTAKES, ids=[f"{m[0]}:{m[2][:30]}" for m in MISTAKES])
+@pytest.mark.parametrize("exercise_id, wrong, pattern", mistake_cases(MISTAKES))
 def test_check_names_the_mistake(exercise_id, wrong, pattern):
     # A backward check sets what forward keeps itself, so each is judged on its own.
     assert_caught(exercise_id, wrong, pattern)
