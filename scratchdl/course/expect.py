@@ -4,6 +4,8 @@ Each helper raises ``CheckFailed`` with what was expected, what came back, and -
 answer matches a known mistake - what the mistake probably was.
 """
 
+import inspect
+import re
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,16 +85,43 @@ def where(error):
     return f" at {shown} line {frame.lineno}: `{frame.line}`"
 
 
-# Hints for errors whose message gives the mistake away, whatever the exercise.
-_ERROR_HINTS = (
-    ("could not be broadcast", "the shapes do not line up. When you reduce over an axis (sum, "
-     "max, mean) and then combine the result with the original array, pass keepdims=True so "
-     "the reduced axis stays as size 1."),
-    ("mismatch in its core dimension", "the inner sizes of a matrix product must match: "
-     "(a, b) @ (b, c) gives (a, c). Check which of the two matrices needs a transpose (.T)."),
-    ("truth value of an array", "`if`, `and`, `or`, `max` and `min` are Python's and see one "
-     "number at a time; for arrays use numpy's elementwise np.where, np.maximum, &, |."),
-)
+# What numpy's messages about shapes mean, said only where the diagnosis fits the shapes.
+_SHAPES = re.compile(r"\(([\d, ]*)\)")
+
+
+def _shapes_in(message):
+    return [tuple(int(n) for n in found.replace(" ", "").split(",") if n) for found in _SHAPES.findall(message)]
+
+
+def _reduced_without_keepdims(a, b):
+    """True if b is a with one axis left out - what a sum or max over that axis returns."""
+    return len(b) == len(a) - 1 and any(a[:i] + a[i + 1:] == b for i in range(len(a)))
+
+
+def shape_hint(message):
+    """Advice for numpy's broadcasting and matrix-product errors, or "" if none fits."""
+    if "broadcast" in message:
+        shapes = _shapes_in(message)
+        if len(shapes) >= 2:
+            a, b = sorted(shapes[:2], key=len, reverse=True)
+            if _reduced_without_keepdims(a, b):
+                return (f"an array of shape {b} met one of shape {a}: {b} is {a} with an axis "
+                        "summed away. Reduce with keepdims=True (sum, max, mean) so that axis "
+                        "stays as size 1 and lines up.")
+            return (f"shapes {shapes[0]} and {shapes[1]} do not combine elementwise: numpy lines "
+                    "them up from the right, and each pair of sizes must be equal or 1. Compare "
+                    "them with the shapes the docstring gives.")
+    matmul = re.search(r"size (\d+) is different from (\d+)", message)  # right's, left's
+    dot = re.search(r"not aligned: (\d+) .*!= (\d+)", message)  # left's, right's
+    if matmul or dot:
+        left, right = (matmul.group(2), matmul.group(1)) if matmul else dot.groups()
+        return (f"the inner sizes of a matrix product must match - (a, b) @ (b, c) gives (a, c) - "
+                f"and here they were {left} and {right}. Compare the shapes of both sides "
+                "of the @ with the ones the docstring gives.")
+    if "truth value of an array" in message:
+        return ("`if`, `and`, `or`, `max` and `min` are Python's and see one number at a time; "
+                "for arrays use numpy's elementwise np.where, np.maximum, &, |.")
+    return ""
 
 
 def call(what, func, *args, numeric_hint="", error_hint="", **kwargs):
@@ -116,8 +145,8 @@ def call(what, func, *args, numeric_hint="", error_hint="", **kwargs):
 def describe_error(what, error, hint=""):
     """'<what> raised ValueError: ... at scratchdl/x.py line 3: `...`', with a hint if one fits."""
     message = f"{what} raised {type(error).__name__}: {error}{where(error)}"
-    hints = [hint] if hint else [h for words, h in _ERROR_HINTS if words in str(error)]
-    for hint in hints:
+    hint = hint or shape_hint(str(error))
+    if hint:
         message += f"\n  Likely mistake: {hint}"
     return message
 
@@ -132,7 +161,7 @@ def expect_array(got, what, shape=None):
     """`got` must be a numpy array of floats, of `shape` if given."""
     expect(
         isinstance(got, np.ndarray),
-        f"{what} should return a numpy array; it returned {type(got).__name__} {show(got)}.",
+        f"{what} should return a numpy array; it returned {type(got).__name__} {short(got).replace('an array of shape', 'of shape')}.",
     )
     expect(
         got.dtype != bool,
@@ -163,17 +192,12 @@ def expect_close(got, expected, what, inputs=None, mistakes=(), rtol=1e-6, atol=
         expect(False, f"{what} should have shape {expected.shape}; it has shape {got_array.shape}."
                + (f"\n  Likely mistake: {known[0]}" if known else ""))
     with np.errstate(all="ignore"):
-        close = np.allclose(got_array, expected, rtol=rtol, atol=atol)
-    if close:
+        close = np.isclose(got_array, expected, rtol=rtol, atol=atol)
+    if close.all():
         return
     lines = [f"{what} is wrong."]
-    lines += [labelled(name, value) for name, value in (inputs or {}).items()]
-    lines.append(labelled("expected", expected))
-    lines.append(labelled("got", got_array))
-    if got_array.dtype.kind in "fc" and np.all(np.isfinite(got_array)):
-        difference = float(np.max(np.abs(got_array - expected)))
-        if difference < 1e-3:  # too small to see in the numbers above
-            lines.append(f"    largest difference: {difference:.2g}")
+    lines += [brief(name, value) for name, value in (inputs or {}).items()]
+    lines += differences(expected, got_array, ~close)
     if got_array.dtype.kind in "fc" and not np.all(np.isfinite(got_array)):
         lines.append("  The result contains nan or inf: something overflowed or divided by zero.")
     for mistake in mistakes:
@@ -183,11 +207,53 @@ def expect_close(got, expected, what, inputs=None, mistakes=(), rtol=1e-6, atol=
     raise CheckFailed("\n".join(lines))
 
 
+ONE_LINE = 80  # an array is shown whole only when it fits on one line of a message
+
+
+def short(value):
+    """show(value) if it fits on one line, else its shape."""
+    text = show(value)
+    if "\n" in text or len(text) > ONE_LINE:
+        return f"an array of shape {np.shape(value)}"
+    return text
+
+
+def brief(label, value):
+    """A labelled line: the value if it fits on one line, else its shape."""
+    return f"    {label + ':':<10}{short(value)}"
+
+
+def differences(expected, got, wrong):
+    """Lines that show where `got` differs from `expected` (`wrong` marks the entries).
+
+    Short 1-D answers are shown whole, with the differing entries named; bigger ones by their
+    first few differing entries, so a message never runs to pages.
+    """
+    indices = [tuple(int(i) for i in index) for index in np.argwhere(wrong)]
+    count = f"{len(indices)} of {wrong.size} entries differ"
+    small = max(len(show(expected)), len(show(got))) <= ONE_LINE and "\n" not in show(expected) + show(got)
+    if small and expected.ndim <= 1:
+        marks = ", ".join(str(i[0]) for i in indices) if expected.ndim else ""
+        lines = [labelled("expected", expected), labelled("got", got)]
+        if expected.ndim and len(indices) < expected.size:
+            lines.append(f"    {count}: at index {marks}")
+    else:
+        def at(index):
+            return f"[{', '.join(map(str, index))}] expected {show(expected[index])}, got {show(got[index])}"
+
+        lines = [f"    {count}, for example at " + "; ".join(at(i) for i in indices[:2])]
+    if np.issubdtype(got.dtype, np.floating) and np.all(np.isfinite(got)):
+        difference = float(np.max(np.abs(got - expected)))
+        if difference < 1e-3:  # too small to see in the numbers above
+            lines.append(f"    largest difference: {difference:.2g}")
+    return lines
+
+
 def expect_unchanged(before, after, what):
     """An exercise must not modify its input array in place."""
     expect(
         np.array_equal(before, after, equal_nan=True),
-        f"{what} changed its input array in place (it was {show(before)}, now {show(after)}). "
+        f"{what} changed its input array in place (it was {short(before)}, now {short(after)}). "
         "Compute a new array instead of writing into the one you were given.",
     )
 
@@ -199,3 +265,58 @@ def call_and_keep_failure(what, func, *args):
         return call(what, func, *args), None
     except CheckFailed as failed:
         return None, failed
+
+
+def _arrays_equal(a, b):
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return len(a) == len(b) and all(_arrays_equal(x, y) for x, y in zip(a, b))
+    try:
+        return np.array_equal(np.asarray(a), np.asarray(b), equal_nan=True)
+    except TypeError:  # not numbers at all
+        return a == b
+
+
+def call_twice(what, func, *args, numeric_hint="", **kwargs):
+    """Call an exercise twice with the same arrays; return the first answer.
+
+    Checks the properties every such function must have, whatever its formula: the arrays it is
+    given come back unchanged, and the second call gives the first call's answer - nothing is
+    accumulated or carried over from one call to the next.
+    """
+    originals = [np.copy(a) if isinstance(a, np.ndarray) else None for a in args]
+    first = call(what, func, *args, numeric_hint=numeric_hint, **kwargs)
+    for name, original, given in zip(_argument_names(func, len(args)), originals, args):
+        if original is not None:
+            expect_unchanged(original, given, f"{what} (argument {name})")
+    second = call(what, func, *args, numeric_hint=numeric_hint, **kwargs)
+    expect_same_again(first, second, what)
+    return first
+
+
+def expect_same_again(first, second, what):
+    """A second call (or backward pass) on the same input must give the first one's answer."""
+    expect(
+        _arrays_equal(first, second),
+        f"{what} gave a different answer the second time, on the same input "
+        f"(first {short(first)}, then {short(second)}).\n  Likely mistake: something is kept from "
+        "one call to the next - a += into an attribute, a list that keeps growing, a value left "
+        "in a global. Each call must start afresh (use = where you wrote +=).",
+    )
+
+
+def _argument_names(func, count):
+    try:
+        names = list(inspect.signature(func).parameters)
+    except (TypeError, ValueError):
+        names = []
+    return (names + [f"#{i + 1}" for i in range(count)])[:count]
+
+
+def expect_dtype_kept(got, dtype, what):
+    """float32 in, float32 out: chapter 7 trains in float32, and float64 would halve its speed."""
+    expect(
+        getattr(got, "dtype", None) == dtype,
+        f"{what} turned {np.dtype(dtype)} input into {getattr(got, 'dtype', type(got).__name__)} "
+        "output. Keep the input's dtype (for example .astype(z.dtype) on arrays you build with "
+        "np.zeros or np.ones, and numbers rather than float64 arrays as constants).",
+    )
