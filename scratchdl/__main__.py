@@ -31,6 +31,8 @@ def main(argv=None):
     m = commands.add_parser("mnist", help="fetch MNIST ahead of time, or see where it is")
     m.add_argument("action", choices=["fetch", "status"])
     m.add_argument("--from", dest="source", metavar="DIR", help="copy the four files from this folder instead of downloading")
+    m.add_argument("--mirror", action="append", metavar="URL",
+                   help="download from this address (repeat for several; default: $SCRATCHDL_MNIST_MIRRORS, else the public mirrors)")
     commands.add_parser("doctor", help="is this machine ready for the course? what to fix if not")
     args = parser.parse_args(argv)
     try:
@@ -79,12 +81,15 @@ def mnist_command(args):
         if args.action == "fetch" and args.source:
             folder = mnist.import_from(args.source)
         elif args.action == "fetch":
-            folder = mnist.find_mnist()
+            folder = mnist.find_mnist(mirrors=args.mirror)
         else:
-            folder = mnist.find_mnist(mirrors=())  # status: look, but never download
+            folder = mnist.find_mnist(download_missing=False)  # status: look, never change
     except mnist.MNISTUnavailable as problem:
         print(f"✗ {problem}", file=sys.stderr)
         return 1
+    except mnist.DownloadInterrupted as stopped:
+        print(f"✗ {stopped}", file=sys.stderr)
+        return 130
     print(f"✓ MNIST is in {folder}: all four files present and verified (SHA-256).")
     return 0
 

@@ -34,11 +34,32 @@ def test_a_healthy_setup_is_ready():
         assert any(line.startswith(f"✓ {name}:") for line in done.stdout.splitlines()), name
 
 
+def without_data(env_changes):
+    env = {k: v for k, v in os.environ.items() if k != "SCRATCHDL_DATA"}
+    return {**env, **env_changes}
+
+
 def test_missing_mnist_fails_and_says_how_to_fetch_it(tmp_path):
-    done = run_cli({"SCRATCHDL_DATA": str(tmp_path)})
+    env = without_data({"SCRATCHDL_CACHE": str(tmp_path)})
+    done = subprocess.run([sys.executable, "-m", "scratchdl", "doctor"], capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 1
     assert "✗ MNIST: not ready" in done.stdout and "fix: python -m scratchdl mnist fetch" in done.stdout
     assert done.stdout.rstrip().endswith("1 thing to fix (see 'fix:' above)")
+    assert list(tmp_path.iterdir()) == [], "the doctor only looks: it creates nothing"
+
+
+def test_a_bad_scratchdl_data_gets_advice_that_works(tmp_path):
+    # SCRATCHDL_DATA wins over the cache, so "fetch" alone would not help: the advice says so.
+    done = run_cli({"SCRATCHDL_DATA": str(tmp_path / "empty"), "SCRATCHDL_CACHE": str(tmp_path / "cache")})
+    assert done.returncode == 1
+    assert "unset SCRATCHDL_DATA" in done.stdout, done.stdout
+    # Following it: unset the variable, fetch (here from a folder), and the doctor is content.
+    env = without_data({"SCRATCHDL_CACHE": str(tmp_path / "cache")})
+    fetched = subprocess.run([sys.executable, "-m", "scratchdl", "mnist", "fetch", "--from", str(SHARED)],
+                             capture_output=True, text=True, env=env, timeout=120)
+    assert fetched.returncode == 0, fetched.stderr
+    done = subprocess.run([sys.executable, "-m", "scratchdl", "doctor"], capture_output=True, text=True, env=env, timeout=120)
+    assert "✓ MNIST:" in done.stdout, done.stdout
 
 
 def test_a_corrupt_mnist_file_is_not_passed(tmp_path, monkeypatch):

@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from scratchdl.course.checks import check_for
-from scratchdl.course.expect import call, expect, expect_array
+from scratchdl.course.expect import call, expect, expect_array, show
 from scratchdl.initializers import he_normal, small_normal, xavier_normal, xavier_uniform
 
 FAN_IN, FAN_OUT = 500, 300  # unequal, so that a transposed shape or a swapped fan is caught
@@ -20,7 +20,30 @@ FAN_IN, FAN_OUT = 500, 300  # unequal, so that a transposed shape or a swapped f
 def _draw(func, seed=0, **kwargs):
     what = f"{func.__name__}(fan_in={FAN_IN}, fan_out={FAN_OUT}, rng{_args(kwargs)})"
     W = call(what, func, FAN_IN, FAN_OUT, np.random.default_rng(seed), **kwargs)
+    expect(
+        np.ndim(W) > 0,
+        f"{what} returned a single number ({show(W)}), not a weight matrix.\n  Likely mistake: "
+        "without size=..., rng.normal and rng.uniform draw one number; pass "
+        "size=(fan_in, fan_out) instead.",
+    )
+    expect(
+        not isinstance(W, (list, tuple)),
+        f"{what} should return a numpy array; it returned a {type(W).__name__}.\n  Likely mistake: "
+        ".tolist() or a list comprehension; return the array rng.normal or rng.uniform gives you.",
+    )
+    expect(
+        not np.issubdtype(np.asarray(W).dtype, np.integer),
+        f"{what} should return floating-point numbers; it returned dtype {np.asarray(W).dtype}.\n"
+        "  Likely mistake: .astype(int) (or an integer array) rounds the weights, most of them to 0; "
+        "return rng's float64 draws as they are instead.",
+    )
     expect_array(W, what)
+    expect(
+        W.size != FAN_IN * FAN_OUT or W.ndim == 2,
+        f"{what} returned shape {W.shape}: the right number of weights, in the wrong shape.\n"
+        "  Likely mistake: size=fan_in * fan_out draws a flat vector; pass the tuple "
+        "size=(fan_in, fan_out) instead.",
+    )
     if W.shape == (FAN_OUT, FAN_IN):
         expect(
             False,
@@ -69,12 +92,28 @@ def _expect_spread(what, W, std, formula, mistakes):
     expect(False, "\n".join(lines))
 
 
-def _expect_centred(what, W):
-    mean = float(W.mean())
+def _expect_centred(what, W, std=None):
+    """The mean must be 0. `std` is the standard deviation the weights should have: weights
+    whose mean is that number were drawn with it in the place of the mean."""
+    mean, spread = float(W.mean()), float(W.std())
+    error = spread / math.sqrt(W.size)  # the standard error of the measured mean
+    if std is not None and abs(mean - std) < 4 * error < abs(mean):
+        expect(
+            False,
+            f"{what} gave weights with mean {mean:.4g} and standard deviation {spread:.4g}; "
+            f"expected mean 0 and standard deviation {std:.4g}.\n  Likely mistake: the standard "
+            "deviation went in as the mean - rng.normal's arguments are (loc, scale, size), so "
+            "rng.normal(std, size=...) centres the weights on std. Write "
+            "rng.normal(0.0, std, size=...) (or scale=std) instead.",
+        )
+    positive = float(W.min()) >= 0
     expect(
-        abs(mean) <= 0.02 * float(W.std()) + 1e-12,
+        abs(mean) <= 0.02 * spread + 1e-12,
         f"{what} gave weights with mean {mean:.4g}; expected a mean of 0. Weights must be "
-        "centred on zero (rng.random() draws from [0, 1), for example, not around 0).",
+        "centred on zero."
+        + ("\n  Likely mistake: every weight is >= 0 - rng.random() and rng.uniform(0, a) draw "
+           "from [0, a). Draw around 0 instead (rng.normal(0.0, ...), rng.uniform(-a, a, ...))."
+           if positive else ""),
     )
 
 
@@ -88,6 +127,11 @@ def _expect_normal_shape(what, W):
     )
 
 
+def _unscaled(what_scale):
+    return (1.0, "these are standard normal numbers (standard deviation 1), never scaled: pass "
+            f"{what_scale} as rng.normal's second argument, scale (or multiply by it) instead.")
+
+
 @check_for(
     "1.1", "initializers.small_normal",
     hints=(
@@ -99,21 +143,24 @@ def _expect_normal_shape(what, W):
 )
 def check_small_normal():
     """returns a float array of shape (fan_in, fan_out)
-    standard deviation equal to `std` (checked for std=0.01 and std=0.5), mean 0
+    standard deviation equal to `std` (checked for std=0.5 and std=0.01), mean 0
     normally distributed
     the same seed gives the same weights, different seeds different ones"""
-    for std in (0.01, 0.5):
+    # 0.5 first: there a std passed as the mean, or a forgotten std, stands out clearly.
+    for std in (0.5, 0.01):
         what, W = _draw(small_normal, std=std)
-        _expect_centred(what, W)
+        _expect_centred(what, W, std)
         _expect_spread(
             what,
             W,
             std,
             f"std (you were given std={std})",
             [
-                (std**2, "you used std**2 (the variance) as the standard deviation."),
-                (0.01, "the `std` argument is ignored: you always use 0.01."),
-                (1.0, "you drew standard normal numbers and forgot to multiply by `std`."),
+                (std**2, "the spread is std**2 - the variance, or std applied twice "
+                 "(rng.normal(0, std, ...) * std). rng.normal's scale is the standard deviation: "
+                 "use std itself, once."),
+                (0.01, "the `std` argument is ignored: you always use 0.01. Pass std on instead."),
+                _unscaled("std"),
             ],
         )
         _expect_normal_shape(what, W)
@@ -121,9 +168,16 @@ def check_small_normal():
 
 
 _XAVIER_STD = math.sqrt(2 / (FAN_IN + FAN_OUT))
+_ROOT_OF_ALL = "take the square root of the whole fraction: np.sqrt(2 / (fan_in + fan_out))"
 _WRONG_FANS = [
     (2 / (FAN_IN + FAN_OUT), "you used the variance 2 / (fan_in + fan_out) as the standard "
      "deviation; take its square root."),
+    (math.sqrt(2 / FAN_IN + FAN_OUT), "operator precedence: 2 / fan_in + fan_out divides by "
+     "fan_in alone, then adds fan_out. Write 2 / (fan_in + fan_out) instead."),
+    (math.sqrt(2) / (FAN_IN + FAN_OUT), f"np.sqrt(2) / (fan_in + fan_out) leaves the fans outside "
+     f"the root; {_ROOT_OF_ALL} instead."),
+    (math.sqrt(2 / (FAN_IN * FAN_OUT)), "fan_in * fan_out multiplies the fans; Xavier adds "
+     "them: np.sqrt(2 / (fan_in + fan_out))."),
     (math.sqrt(2 / FAN_IN), "sqrt(2 / fan_in) is He initialisation; Xavier averages the two "
      "fans: sqrt(2 / (fan_in + fan_out))."),
     (math.sqrt(1 / FAN_IN), "sqrt(1 / fan_in) keeps only the forward pass in mind; Xavier uses "
@@ -131,14 +185,14 @@ _WRONG_FANS = [
     (math.sqrt(1 / (FAN_IN + FAN_OUT)), "the numerator is 2: sqrt(2 / (fan_in + fan_out))."),
     (math.sqrt(6 / (FAN_IN + FAN_OUT)), "sqrt(6 / (fan_in + fan_out)) is the uniform limit, not "
      "the normal standard deviation."),
+    _unscaled("np.sqrt(2 / (fan_in + fan_out))"),
 ]
 
 
 @check_for(
     "1.2", "initializers.xavier_normal",
     hints=(
-        "Work out the standard deviation from the variance 2 / (fan_in + fan_out) first, then "
-        "draw as in exercise 1.1.",
+        "The docstring gives you a variance, but rng.normal asks for something else.",
         "The variance is 2 / (fan_in + fan_out), so the standard deviation is its square root "
         "(np.sqrt); draw with rng.normal(mean, std, size=...) in the shape (fan_in, fan_out), as in "
         "exercise 1.1.",
@@ -150,17 +204,28 @@ def check_xavier_normal():
     normally distributed
     the same seed gives the same weights, different seeds different ones"""
     what, W = _draw(xavier_normal)
-    _expect_centred(what, W)
+    _expect_centred(what, W, _XAVIER_STD)
     _expect_spread(what, W, _XAVIER_STD, "sqrt(2 / (fan_in + fan_out))", _WRONG_FANS)
     _expect_normal_shape(what, W)
     _expect_reproducible(xavier_normal)
 
 
+_LIMIT = math.sqrt(6 / (FAN_IN + FAN_OUT))
+_WRONG_LIMITS = [  # limits that put weights outside the right one, and what they come from
+    (math.sqrt(6 / FAN_IN + FAN_OUT), "operator precedence: 6 / fan_in + fan_out divides by "
+     "fan_in alone, then adds fan_out. Write np.sqrt(6 / (fan_in + fan_out)) instead."),
+    (math.sqrt(6 / FAN_IN), "sqrt(6 / fan_in) uses fan_in only; the limit averages both fans: "
+     "np.sqrt(6 / (fan_in + fan_out))."),
+    (1.0, "rng.uniform(-1, 1, ...) was never scaled: draw from -limit to limit, with "
+     "limit = np.sqrt(6 / (fan_in + fan_out))."),
+]
+
+
 @check_for(
     "1.3", "initializers.xavier_uniform",
     hints=(
-        "A uniform distribution on (-a, a) has variance a**2 / 3. Choose a so that this equals "
-        "2 / (fan_in + fan_out).",
+        "Draw evenly between a negative and a positive bound of the same size; the docstring "
+        "says how far out the bound is, and rng has a method for even draws.",
         "Solving a**2 / 3 = 2 / (fan_in + fan_out) gives a = sqrt(6 / (fan_in + fan_out)) "
         "(np.sqrt). Draw with rng.uniform(low, high, size=...) between -a and a, in the shape "
         "(fan_in, fan_out).",
@@ -172,17 +237,19 @@ def check_xavier_uniform():
     standard deviation sqrt(2 / (fan_in + fan_out)), mean 0
     the same seed gives the same weights, different seeds different ones"""
     what, W = _draw(xavier_uniform)
-    limit = math.sqrt(6 / (FAN_IN + FAN_OUT))
+    limit = _LIMIT
     largest, smallest = float(W.max()), float(W.min())
     if largest > limit * 1.0001 or smallest < -limit * 1.0001:
         ratio = float(np.abs(W).max() / W.std())
-        normal = ratio > 3.0
+        reach = float(np.abs(W).max())
+        known = [why for wrong, why in _WRONG_LIMITS if abs(reach - wrong) <= 0.01 * wrong]
+        if ratio > 3.0:
+            known = ["these look normally distributed; use rng.uniform(-limit, limit, ...) instead."]
         expect(
             False,
             f"{what} gave weights from {smallest:.4g} to {largest:.4g}, outside the limit "
             f"±{limit:.4g} = ±sqrt(6 / (fan_in + fan_out))."
-            + ("\n  Likely mistake: these look normally distributed; use rng.uniform(-limit, limit, ...)."
-               if normal else ""),
+            + (f"\n  Likely mistake: {known[0]}" if known else ""),
         )
     _expect_centred(what, W)
     _expect_spread(
@@ -190,8 +257,15 @@ def check_xavier_uniform():
         W,
         _XAVIER_STD,
         "limit / sqrt(3) = sqrt(2 / (fan_in + fan_out))",
-        [(_XAVIER_STD / math.sqrt(3), "you used sqrt(2 / (fan_in + fan_out)) as the limit; the "
-          "limit is sqrt(6 / (fan_in + fan_out)), since Uniform(-a, a) has variance a**2 / 3.")],
+        [
+            (_XAVIER_STD / math.sqrt(3), "you used sqrt(2 / (fan_in + fan_out)) as the limit; the "
+             "limit is sqrt(6 / (fan_in + fan_out)), since Uniform(-a, a) has variance a**2 / 3."),
+            (6 / (FAN_IN + FAN_OUT) / math.sqrt(3), "the limit 6 / (fan_in + fan_out) is missing its "
+             "square root: np.sqrt(6 / (fan_in + fan_out))."),
+            (math.sqrt(6) / (FAN_IN + FAN_OUT) / math.sqrt(3), "np.sqrt(6) / (fan_in + fan_out) "
+             "leaves the fans outside the root; take the square root of the whole fraction: "
+             "np.sqrt(6 / (fan_in + fan_out))."),
+        ],
     )
     expect(
         smallest < -0.99 * limit and largest > 0.99 * limit,
@@ -207,8 +281,8 @@ _HE_STD = math.sqrt(2 / FAN_IN)
 @check_for(
     "1.4", "initializers.he_normal",
     hints=(
-        "Only fan_in appears in He initialisation, and the variance is twice the 1 / fan_in that "
-        "keeps a linear layer's signal steady.",
+        "The code has the shape of exercise 1.2's; only the variance differs, and it depends on "
+        "one of the two fans only.",
         "The variance is 2 / fan_in, so the standard deviation is its square root (np.sqrt); draw "
         "with rng.normal(mean, std, size=...) in the shape (fan_in, fan_out), as in exercise 1.1.",
     ),
@@ -219,7 +293,7 @@ def check_he_normal():
     normally distributed
     the same seed gives the same weights, different seeds different ones"""
     what, W = _draw(he_normal)
-    _expect_centred(what, W)
+    _expect_centred(what, W, _HE_STD)
     _expect_spread(
         what,
         W,
@@ -228,11 +302,16 @@ def check_he_normal():
         [
             (2 / FAN_IN, "you used the variance 2 / fan_in as the standard deviation; take its "
              "square root."),
+            (math.sqrt(2) / FAN_IN, "np.sqrt(2) / fan_in leaves fan_in outside the root; take the "
+             "square root of the whole fraction: np.sqrt(2 / fan_in)."),
+            (2 / math.sqrt(FAN_IN), "2 / np.sqrt(fan_in) leaves the 2 outside the root; take the "
+             "square root of the whole fraction: np.sqrt(2 / fan_in)."),
             (math.sqrt(2 / FAN_OUT), "He initialisation uses fan_in, the number of inputs, not "
              "fan_out."),
             (math.sqrt(1 / FAN_IN), "sqrt(1 / fan_in) is LeCun initialisation; ReLU needs twice "
              "the variance: sqrt(2 / fan_in)."),
             (_XAVIER_STD, "sqrt(2 / (fan_in + fan_out)) is Xavier; He uses sqrt(2 / fan_in)."),
+            _unscaled("np.sqrt(2 / fan_in)"),
         ],
     )
     _expect_normal_shape(what, W)

@@ -14,11 +14,16 @@ from scratchdl.course.checks import CheckFailed, check_for
 from scratchdl.course.expect import (
     Mistake,
     call,
+    call_twice,
     describe_error,
     expect,
     expect_array,
     expect_close,
+    expect_dtype_kept,
+    expect_same_again,
     expect_unchanged,
+    shape_hint,
+    short,
     show,
 )
 from scratchdl.course.numeric import central_differences
@@ -32,6 +37,14 @@ def _as_array(x):
     return np.asarray(x) if isinstance(x, np.generic) else x
 
 
+def _expect_float32_kept(got, what, likely):
+    """expect_dtype_kept for float32, with the likely mistake of this exercise named."""
+    try:
+        expect_dtype_kept(got, np.float32, what)
+    except CheckFailed as failed:
+        raise CheckFailed(f"{failed}\n  Likely mistake: {likely}") from None
+
+
 # --- 9.1 unbroadcast ------------------------------------------------------------------------------
 
 
@@ -42,12 +55,30 @@ def _reduced_truth(grad, shape):
     return central_differences(lambda: float(np.sum(grad * np.broadcast_to(x, grad.shape))), x)
 
 
+def _size_one_axes_first(grad, shape):
+    """What unbroadcast gives when it sums over the axes where shape has a 1 *before* the
+    leading axes are gone: shape's axis numbers then point at the wrong axes of grad."""
+    grad = grad.sum(axis=tuple(i for i, s in enumerate(shape) if s == 1), keepdims=True)
+    return grad.sum(axis=tuple(range(grad.ndim - len(shape))))
+
+
 def _unbroadcast_mistakes(grad, shape, right):
     leading = grad.ndim - len(shape)
     kept = tuple(s for s in shape if s != 1)
     count = grad.size // max(int(np.prod(shape)), 1)
     from_left = tuple(range(len(shape), grad.ndim))
     return [
+        Mistake(lambda g: leading > 0 and g.shape == (1,) * leading + tuple(shape)
+                and np.allclose(g.reshape(shape), right), f"the {leading} leading axes that "
+                f"broadcasting added must go, not stay as axes of size 1 (shape {(1,) * leading + tuple(shape)}, "
+                f"not {shape}): sum over them without keepdims. keepdims=True is only for the "
+                "axes where shape has a 1."),
+        Mistake(lambda g: leading > 0 and 1 in shape and g.shape != tuple(shape)
+                and np.allclose(g, _size_one_axes_first(grad, shape)), f"you summed over the axes "
+                f"where shape has a 1 before the leading axes were gone, so shape's axis numbers "
+                f"pointed at the wrong axes of grad ({grad.shape} has {leading} more axes than "
+                f"{shape}). Sum away the leading axes first, then the axes where shape has a 1 "
+                "(or add grad.ndim - len(shape) to each of their numbers)."),
         Mistake(lambda g: g.shape == grad.shape and np.allclose(g, grad), f"you returned grad "
                 f"unchanged, shape {grad.shape}; it must be summed down to {shape}"
                 + (", over the leading axes that broadcasting added" if leading else "")
@@ -78,10 +109,11 @@ def _unbroadcast_mistakes(grad, shape, right):
 @check_for(
     "9.1", "autograd.unbroadcast",
     hints=(
+        "An input that was broadcast was used once per copy, so its gradient adds up the "
+        "gradients of all its copies. Which axes of grad are copies? Line the two shapes up "
+        "from the right, as numpy does, and compare them axis by axis.",
         "Two steps. Broadcasting adds axes at the front: sum grad over its first "
-        "grad.ndim - len(shape) axes. Then, for every axis where shape has a 1 but grad does "
-        "not, sum over it with keepdims=True.",
-        "np.sum takes a tuple of axes, and tuple(range(k)) is the first k: sum over those with k = "
+        "grad.ndim - len(shape) axes. np.sum takes a tuple of axes, and tuple(range(k)) is the first k: sum over those with k = "
         "grad.ndim - len(shape). Then find, with enumerate(shape), the axes where shape has a 1 and "
         "grad does not, and sum over them with keepdims=True so that they stay as axes of size 1.",
     ),
@@ -90,21 +122,24 @@ def check_unbroadcast():
     """sums over the axes broadcasting added in front: (4, 3) -> (3,), (2, 4, 3) -> (4, 1)
     sums with keepdims over stretched axes of size 1: (4, 3) -> (1, 3) and (4, 1)
     a scalar's gradient is the sum of everything; an unstretched gradient comes back unchanged
-    leaves grad unchanged"""
+    leaves grad unchanged, gives the same answer when called twice, keeps float32 as float32"""
     rng = np.random.default_rng(9)
     cases = [((4, 3), (3,)), ((4, 3), (4, 1)), ((4, 3), (1, 3)), ((2, 4, 3), (4, 1)),
              ((2, 4, 3), (2, 1, 3)), ((4, 3), ()), ((4, 3), (4, 3))]
     for grad_shape, shape in cases:
         grad = rng.normal(size=grad_shape)
-        given = grad.copy()
         what = f"unbroadcast(grad, {shape}) for grad of shape {grad_shape}"
-        got = _as_array(call(what, unbroadcast, given, shape))
+        got = _as_array(call_twice(what, unbroadcast, grad.copy(), shape))
         expect(got is not None, f"{what} returned None; return the summed gradient.")
-        expect_unchanged(grad, given, what)
         expect_array(got, what)
         right = _reduced_truth(grad, shape)
         expect_close(got, right, what, inputs={"grad": grad},
                      mistakes=_unbroadcast_mistakes(grad, shape, right), **TOLERANCE)
+    grad = rng.normal(size=(2, 4, 3)).astype(np.float32)
+    what = "unbroadcast(grad, (4, 1)) for float32 grad of shape (2, 4, 3)"
+    got = _as_array(call(what, unbroadcast, grad, (4, 1)))
+    _expect_float32_kept(got, what, "an array made with np.zeros(shape) or a dtype=float is "
+                         "float64 whatever grad is; sum grad itself (grad.sum(...)), which keeps its dtype.")
 
 
 # --- 9.2-9.6 backward rules ---------------------------------------------------------------------

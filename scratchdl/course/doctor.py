@@ -187,11 +187,15 @@ def check_mnist():
     from scratchdl.tools import mnist
 
     try:
-        folder = mnist.find_mnist(mirrors=())  # look, never download
+        folder = mnist.find_mnist(download_missing=False)  # look, never change
     except mnist.MNISTUnavailable as problem:
         first = str(problem).splitlines()[0]
-        return Result("fail", "MNIST", f"not ready ({first}); chapters 7 and 8 need it",
-                      "python -m scratchdl mnist fetch   (or: python -m scratchdl mnist fetch --from FOLDER)")
+        if os.environ.get("SCRATCHDL_DATA"):  # it wins over the cache, so fetching would not help
+            remedy = ("put the four files in the folder SCRATCHDL_DATA names, or unset SCRATCHDL_DATA "
+                      "and run: python -m scratchdl mnist fetch")
+        else:
+            remedy = "python -m scratchdl mnist fetch   (or: python -m scratchdl mnist fetch --from FOLDER)"
+        return Result("fail", "MNIST", f"not ready ({first}); chapters 7 and 8 need it", remedy)
     return Result("ok", "MNIST", f"all four files verified in {folder}")
 
 

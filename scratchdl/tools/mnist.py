@@ -6,15 +6,19 @@
 Where the files come from, in this order:
   1. a folder you name: load_mnist(data_dir=...) or the environment variable SCRATCHDL_DATA;
   2. the cache folder (SCRATCHDL_CACHE, else ~/.cache/scratchdl/mnist);
-  3. a download from the public mirrors, tried in turn, into the cache.
+  3. a download from the mirrors, tried in turn, into the cache: $SCRATCHDL_MNIST_MIRRORS (a
+     workshop's own server) if set, else the public MIRRORS.
 Every file is checked against the SHA-256 of its *decompressed* content before it is used. A
 cached file that fails is reported and fetched again; a file in a folder you named is reported
 and never changed. Nothing is unpickled: the IDX format is a small header and raw bytes.
 
 To fetch ahead of time (a workshop on bad Wi-Fi): python -m scratchdl mnist fetch
 To copy from a folder (a USB stick):          python -m scratchdl mnist fetch --from /media/usb
+From a workshop's own server:                 python -m scratchdl mnist fetch --mirror http://10.0.0.2/mnist/
 """
 
+import contextlib
+import errno
 import gzip
 import hashlib
 import http.client
@@ -22,6 +26,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 import urllib.error
 import urllib.request
 import zlib
@@ -49,6 +54,13 @@ class MNISTUnavailable(RuntimeError):
 
     def _render_traceback_(self):
         return [f"MNISTUnavailable: {self}"]
+
+
+class DownloadInterrupted(KeyboardInterrupt):
+    """Ctrl-C (or the notebook's stop button) during a download: nothing half-written is kept."""
+
+    def _render_traceback_(self):
+        return [f"MNIST download stopped: {self}"]
 
 
 class VerificationFailed(ValueError):
@@ -107,22 +119,27 @@ def read_idx(path):
 # --- finding and fetching --------------------------------------------------------------------
 
 
-def find_mnist(data_dir=None, mirrors=MIRRORS, progress=True):
-    """The folder holding all four verified files: named, cached, or freshly downloaded."""
+def default_mirrors():
+    """The download addresses, tried in turn: $SCRATCHDL_MNIST_MIRRORS (addresses separated by
+    spaces or commas - a workshop's own server, say), else the public MIRRORS."""
+    named = os.environ.get("SCRATCHDL_MNIST_MIRRORS", "").replace(",", " ").split()
+    return tuple(named) or MIRRORS
+
+
+def find_mnist(data_dir=None, mirrors=None, progress=True, download_missing=True):
+    """The folder holding all four verified files: named, cached, or freshly downloaded.
+
+    mirrors:          where to download from (default: default_mirrors()).
+    download_missing: False only looks - nothing is downloaded, deleted or written (status and
+                      doctor); a missing or corrupt cached file is then reported.
+    """
     named = data_dir or os.environ.get("SCRATCHDL_DATA")
     if named:
-        named = Path(named)
-        missing = [name for name in FILES if not (named / name).is_file()]
-        if missing:
-            source = "data_dir" if data_dir else "the environment variable SCRATCHDL_DATA"
-            raise MNISTUnavailable(f"{named} (from {source}) does not hold {', '.join(missing)}.\n" + _instructions())
-        for name in FILES:
-            try:
-                verify(named / name)
-            except VerificationFailed as failed:
-                raise MNISTUnavailable(f"{failed}. The file was left as it is; replace it with a good copy.") from None
-        return named
+        return _named_folder(Path(named), "data_dir" if data_dir else "the environment variable SCRATCHDL_DATA")
     cache = cache_dir()
+    sources = default_mirrors() if mirrors is None else tuple(mirrors)
+    if download_missing:
+        remove_stale_parts(cache)
     for name in FILES:
         path = cache / name
         if path.is_file():
@@ -130,46 +147,61 @@ def find_mnist(data_dir=None, mirrors=MIRRORS, progress=True):
                 verify(path)
                 continue
             except VerificationFailed as failed:
+                if not download_missing:
+                    raise MNISTUnavailable(f"{failed}.\n  python -m scratchdl mnist fetch replaces it.") from None
                 print(f"[scratchdl] {failed}; fetching it again.", file=sys.stderr)
-                path.unlink()
-        if not mirrors:
+        if not download_missing or not sources:
             raise MNISTUnavailable(f"{name} is not in the cache, {cache}.\n" + _instructions())
-        download(name, cache, mirrors, progress)
+        download(name, cache, sources, progress)
     return cache
 
 
-def download(name, dest_dir, mirrors=MIRRORS, progress=True):
+def _named_folder(folder, source):
+    missing = [name for name in FILES if not (folder / name).is_file()]
+    unset = ("" if source == "data_dir" else "\n  Or unset SCRATCHDL_DATA to use the cache instead "
+             "(python -m scratchdl mnist fetch fills it): while it is set, it wins.")
+    if missing:
+        raise MNISTUnavailable(f"{folder} (from {source}) does not hold {', '.join(missing)}.\n"
+                               + _instructions() + unset)
+    for name in FILES:
+        try:
+            verify(folder / name)
+        except VerificationFailed as failed:
+            raise MNISTUnavailable(f"{failed}. The file was left as it is; replace it with a good copy."
+                                   + unset) from None
+    return folder
+
+
+def download(name, dest_dir, mirrors=None, progress=True):
     """Fetch one file into dest_dir from the first mirror that gives a verified copy.
 
     The file is written under a temporary name and renamed only once verified, so a failed or
-    interrupted download never leaves a half file where a good one is expected.
+    interrupted download never leaves a half file where a good one is expected, and two
+    processes fetching at once each write their own copy.
     """
     dest_dir = Path(dest_dir)
-    dest_dir.mkdir(parents=True, exist_ok=True)
     problems = []
-    for mirror in mirrors:
+    for mirror in default_mirrors() if mirrors is None else mirrors:
         url = mirror.rstrip("/") + "/" + name
-        handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=dest_dir)
-        temporary = Path(temporary)
-        try:
-            with os.fdopen(handle, "wb") as out:
+        with _part_file(name, dest_dir) as (out, temporary):
+            try:
                 _copy_url(url, out, progress)
-            verify(temporary, name)
-            os.chmod(temporary, 0o644)
-            os.replace(temporary, dest_dir / name)  # atomic: the good file appears whole
-            return dest_dir / name
-        except (OSError, http.client.HTTPException, VerificationFailed) as problem:
-            problems.append(f"  {url}: {problem}")
-            print(f"[scratchdl] {url}: {problem}", file=sys.stderr)
-        finally:
-            temporary.unlink(missing_ok=True)
+                out.close()
+                verify(temporary, name)
+            except (OSError, http.client.HTTPException, VerificationFailed) as problem:
+                if _local(problem):
+                    raise  # the disk, not the mirror: _part_file says what to do
+                problems.append(f"  {url}: {problem}")
+                print(f"[scratchdl] {url}: {problem}", file=sys.stderr)
+                continue
+            return _keep(temporary, dest_dir / name)
     raise MNISTUnavailable(f"could not download {name}; every address failed:\n" + "\n".join(problems) + "\n" + _instructions())
 
 
 def import_from(folder, dest_dir=None):
-    """Copy the four files from `folder` (a USB stick, a shared drive) into the cache, verified."""
+    """Copy the four files from `folder` (a USB stick, a shared drive) into the cache, verified
+    before copying and again after (a copy can go wrong too)."""
     folder, dest_dir = Path(folder), Path(dest_dir or cache_dir())
-    dest_dir.mkdir(parents=True, exist_ok=True)
     for name in FILES:
         source = folder / name
         if not source.is_file():
@@ -178,12 +210,104 @@ def import_from(folder, dest_dir=None):
             verify(source)
         except VerificationFailed as failed:
             raise MNISTUnavailable(f"{failed}. Nothing was copied for it.") from None
-        handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=dest_dir)
-        os.close(handle)
-        shutil.copyfile(source, temporary)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, dest_dir / name)
+    remove_stale_parts(dest_dir)
+    for name in FILES:
+        with _part_file(name, dest_dir) as (out, temporary):
+            with open(folder / name, "rb") as source:
+                shutil.copyfileobj(source, out)
+            out.close()
+            try:
+                verify(temporary, name)
+            except VerificationFailed as failed:
+                raise MNISTUnavailable(f"the copy of {name} in {dest_dir} differs from {folder / name} "
+                                       f"({failed}): the disk or the stick may be failing. Nothing was kept.") from None
+            _keep(temporary, dest_dir / name)
     return dest_dir
+
+
+# --- temporary files, and what goes wrong with disks ----------------------------------------
+
+# Errors that come from this machine's disk, not from a mirror.
+_DISK_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG}
+STALE_SECONDS = 600  # a .part not written for this long, by a process that is gone, is left over
+
+
+def _local(problem):
+    return isinstance(problem, OSError) and not isinstance(problem, urllib.error.URLError) and problem.errno in _DISK_ERRORS
+
+
+@contextlib.contextmanager
+def _part_file(name, dest_dir):
+    """An open file `.NAME.PID.XXXX.part` in dest_dir, removed on the way out whatever happens.
+
+    A write that fails for the disk's sake (full, read-only, no permission) becomes an
+    MNISTUnavailable that says what to do; Ctrl-C becomes a DownloadInterrupted.
+    """
+    temporary = None
+    try:
+        dest_dir.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{name}.{os.getpid()}.", suffix=".part", dir=dest_dir)
+        temporary = Path(temporary)
+        with os.fdopen(handle, "wb") as out:
+            yield out, temporary
+    except OSError as error:
+        if not _local(error):
+            raise
+        raise MNISTUnavailable(_cannot_write(dest_dir, error)) from None
+    except KeyboardInterrupt:
+        raise DownloadInterrupted(f"stopped while fetching {name}; nothing half-written was kept. "
+                                  "Run it again to fetch the rest.") from None
+    finally:
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                temporary.unlink(missing_ok=True)
+
+
+def _keep(temporary, path):
+    os.chmod(temporary, 0o644)
+    os.replace(temporary, path)  # atomic: the good file appears whole, or not at all
+    return path
+
+
+def _cannot_write(folder, error):
+    if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        problem = f"the disk that holds {folder} is full (MNIST needs about 12 MB there)"
+        fix = "Free some space, or choose a folder on another disk"
+    else:
+        problem = f"{folder} cannot be written to ({os.strerror(error.errno)})"
+        fix = "Choose a folder you can write to"
+    return (f"{problem}, so MNIST could not be saved there; nothing half-written was kept.\n"
+            f"  {fix}: the environment variable SCRATCHDL_CACHE sets the cache, and SCRATCHDL_DATA "
+            "names a folder that already holds the four files.")
+
+
+def remove_stale_parts(folder):
+    """Remove the .part files that failed downloads left behind (a killed process cannot clean
+    up after itself), but never one that a running download is still writing."""
+    if not folder.is_dir():
+        return
+    for part in folder.glob(".*.part"):
+        with contextlib.suppress(OSError):
+            if _abandoned(part):
+                part.unlink()
+
+
+def _abandoned(part):
+    pieces = part.name.split(".")  # "", name..., pid, random + "part"
+    pid = next((int(p) for p in reversed(pieces[:-1]) if p.isdigit()), None)
+    if pid is not None and pid != os.getpid() and not _alive(pid):
+        return True
+    return time.time() - part.stat().st_mtime > STALE_SECONDS
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
 
 
 def _copy_url(url, out, progress):
@@ -209,7 +333,7 @@ def _instructions():
         "To get MNIST by hand, download these four files:\n"
         + "".join(f"      {name}\n" for name in FILES)
         + "  from any one of these addresses:\n"
-        + "".join(f"      {mirror}\n" for mirror in MIRRORS)
+        + "".join(f"      {mirror}\n" for mirror in default_mirrors())
         + f"  and put them in {cache_dir()}\n"
         "  (or in any folder, then name it with load_mnist(data_dir=...) or the environment variable SCRATCHDL_DATA).\n"
         "  From a copy on a USB stick or a shared drive: python -m scratchdl mnist fetch --from FOLDER"
@@ -253,9 +377,10 @@ def load_mnist(data_dir=None, flatten=False, validation=0, dtype=np.float32):
     folder = find_mnist(data_dir)
     images = {}
     for part, prefix in (("train", "train"), ("test", "t10k")):
-        pixels = read_idx(folder / f"{prefix}-images-idx3-ubyte.gz")
-        shape = (-1, 784) if flatten else (-1, 1, 28, 28)
-        images[part] = (pixels.reshape(shape).astype(dtype) / 255, read_idx(folder / f"{prefix}-labels-idx1-ubyte.gz").astype(np.int64))
+        pixels = read_idx(folder / f"{prefix}-images-idx3-ubyte.gz").reshape((-1, 784) if flatten else (-1, 1, 28, 28))
+        X = pixels.astype(dtype)
+        X /= 255  # in place: one float copy of the images in memory, not two
+        images[part] = (X, read_idx(folder / f"{prefix}-labels-idx1-ubyte.gz").astype(np.int64))
     (X, y), (X_test, y_test) = images["train"], images["test"]
     cut = len(X) - validation
     return MNIST(X[:cut], y[:cut], X[cut:], y[cut:], X_test, y_test)
