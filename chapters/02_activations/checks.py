@@ -1,8 +1,10 @@
 """Checks for chapter 2: activation functions, their derivatives, and softmax.
 
 The expected values come from Python's `math` module, one number at a time, so they do not
-depend on any numpy code in the course. Every function is also fed z = -1000 and z = 1000:
-numpy overflow is an error while checks run, so the textbook formulas fail there.
+depend on any numpy code in the course. Every function is also fed z = -1000 and z = 1000, in
+float64 and in float32: numpy overflow is an error while checks run, so the textbook formulas
+fail there, and so does a guard that is enough for float64 only (exp overflows float32 above
+88.7). The piecewise-linear ones (ReLU and leaky ReLU) are fed -0.0 as well.
 """
 
 import math
@@ -24,16 +26,58 @@ from scratchdl.course.checks import check_for
 from scratchdl.course.expect import (
     Mistake,
     call,
+    call_twice,
     expect,
     expect_array,
     expect_close,
-    expect_unchanged,
+    expect_dtype_kept,
+    short,
     show,
 )
 
 POINTS = np.array([-3.0, -0.5, 0.0, 0.5, 3.0])
 GRID = np.linspace(-4.0, 4.0, 12).reshape(3, 4)  # a 2-D batch: elementwise means any shape
 EXTREMES = np.array([-1000.0, -40.0, 40.0, 1000.0])
+SPECIAL = np.array([-0.0, 0.0])  # for ReLU and leaky ReLU: exact there, and the sign of zero must not matter
+
+# What an exception's text shows about the code that raised it, and the fix.
+_ERROR_CLUES = [
+    ("arrays can be converted to Python scalars", "math.exp, math.tanh and the like take one "
+     "number at a time; use numpy's np.exp, np.tanh, ... instead, which work element by element."),
+    ("'bitwise_xor'", "^ is Python's bitwise xor, not a power; write ** instead (tanh(z) ** 2)."),
+    ("out of bounds for array of dimension 1", "axis=1 does not exist for one row of shape (k,); "
+     "reduce over axis=-1 instead, the last axis, so that one row and a batch both work."),
+]
+
+
+def _call_twice(what, func, z, numeric_hint="", **kwargs):
+    """call_twice on a copy of z (so the module's arrays stay intact), naming the mistake behind
+    an exception when its text gives it away."""
+    return call_twice(what, func, z.copy(), numeric_hint=numeric_hint, error_hint=_clue, **kwargs)
+
+
+def _clue(error):
+    return next((hint for clue, hint in _ERROR_CLUES if clue in str(error)), "")
+
+
+def _expect_values_array(got, z, what, shape_mistakes=()):
+    """expect_array, with the usual reasons for a wrong type or shape named."""
+    for predicate, why in shape_mistakes:
+        with np.errstate(all="ignore"):
+            try:
+                matched = np.shape(got) != z.shape and bool(predicate(got, z))
+            except (ValueError, TypeError):
+                matched = False
+        if matched:
+            expect(False, f"{what} should have shape {z.shape}; it has shape {np.shape(got)}.\n"
+                   f"  Likely mistake: {why}")
+    dtype = getattr(got, "dtype", None)
+    expect(
+        dtype is None or not np.issubdtype(dtype, np.integer),
+        f"{what} should return floating-point numbers; it returned dtype {dtype}.\n  Likely "
+        "mistake: .astype(int) (or an integer constant array); use .astype(z.dtype) instead.",
+    )
+    expect_array(got, what, shape=z.shape)
 
 
 def _sigma(x):
@@ -48,20 +92,31 @@ def _elementwise(scalar_function, z, **kwargs):
     return np.array([scalar_function(float(x), **kwargs) for x in z.ravel()]).reshape(z.shape)
 
 
-def _check_elementwise(func, truth, mistakes=(), numeric_hint="", **kwargs):
+def _float32_hint(largest):
+    return (f"the float64 inputs passed, so something guards float64 only: in float32 exp "
+            f"overflows above 88.7 (in float64 above 709.8), so a bound like "
+            f"np.clip(z, -{largest}, {largest}) still lets it overflow. Build the formula from "
+            "np.exp(-np.abs(z)) instead, which is never above 1.")
+
+
+def _check_elementwise(func, truth, mistakes=(), numeric_hint="", float32_hint=None, special=False,
+                       shape_mistakes=(), **kwargs):
     """The checks every elementwise activation (or derivative) must pass.
 
-    truth:    plain-Python function of one number giving the right answer.
-    mistakes: (plain-Python function of one number, explanation) for typical wrong answers.
+    truth:          plain-Python function of one number giving the right answer.
+    mistakes:       (plain-Python function of one number, explanation) for typical wrong answers.
+    numeric_hint:   what an overflow (or 0/0) in float64 probably means.
+    float32_hint:   the same for one that happens in float32 only.
+    special:        also check z = -0.0 and 0.0. (Not ±inf: z * (z > 0) is a correct ReLU for every finite z.)
+    shape_mistakes: (predicate of (got, z), explanation) for answers of the wrong shape.
     """
     name = func.__name__
     args = "".join(f", {k}={v}" for k, v in kwargs.items())
-    for z in (POINTS, GRID, EXTREMES):
-        what = f"{name}(z{args})"
-        given = z.copy()  # the learner's code gets a copy, so a change in place can be seen
-        got = call(f"{what} for z = {show(z)}", func, given, numeric_hint=numeric_hint, **kwargs)
-        expect_array(got, what, shape=z.shape)
-        expect_unchanged(z, given, what)
+    what = f"{name}(z{args})"
+    inputs = (POINTS, GRID, EXTREMES) + ((SPECIAL,) if special else ())
+    for z in inputs:
+        got = _call_twice(f"{what} for z = {short(z)}", func, z, numeric_hint=numeric_hint, **kwargs)
+        _expect_values_array(got, z, what, shape_mistakes)
         expect_close(
             got,
             _elementwise(truth, z, **kwargs),
@@ -69,13 +124,13 @@ def _check_elementwise(func, truth, mistakes=(), numeric_hint="", **kwargs):
             inputs={"z": z},
             mistakes=[Mistake(_wrong_values(wrong, z, kwargs), why) for wrong, why in mistakes],
         )
-    got = call(f"{name}(z) for float32 z", func, POINTS.astype(np.float32), **kwargs)
-    expect(
-        getattr(got, "dtype", None) == np.float32,
-        f"{name} turned float32 input into {getattr(got, 'dtype', type(got).__name__)} output. "
-        "Keep the input's dtype (for example .astype(z.dtype) on arrays you build with "
-        "np.zeros or np.ones): chapter 7 trains in float32, and float64 would halve its speed.",
-    )
+    for z in (POINTS, EXTREMES) + ((SPECIAL,) if special else ()):
+        z32 = z.astype(np.float32)
+        got = call(f"{what} for float32 z = {short(z32)}", func, z32.copy(),
+                   numeric_hint=numeric_hint if float32_hint is None else float32_hint, **kwargs)
+        expect_dtype_kept(got, np.float32, name)
+        expected = _elementwise(truth, z32.astype(np.float64), **kwargs)
+        expect_close(got, expected, f"{what} for float32 z", inputs={"z": z32}, rtol=1e-5, atol=1e-7)
 
 
 def _wrong_values(wrong, z, kwargs):
@@ -83,6 +138,7 @@ def _wrong_values(wrong, z, kwargs):
         return _elementwise(wrong, z, **kwargs)
     except (OverflowError, ValueError, ZeroDivisionError):
         return np.full(z.shape, np.nan)  # this wrong formula cannot even be evaluated here
+
 
 
 # --- sigmoid ----------------------------------------------------------------------------
@@ -101,19 +157,20 @@ def _wrong_values(wrong, z, kwargs):
 )
 def check_sigmoid():
     """values at known points, for 1-D and 2-D inputs
-    no overflow for z = ±1000 (exact 0 and 1)
-    keeps shape and float32 dtype; leaves its input unchanged"""
+    no overflow for z = ±1000 (exact 0 and 1), in float64 and in float32
+    keeps shape and float32 dtype; leaves its input unchanged; the same answer on a second call"""
     _check_elementwise(
         sigmoid,
         _sigma,
         mistakes=[
-            (lambda x: _sigma(-x), "the sign of the exponent: sigmoid(z) = 1 / (1 + exp(-z))."),
-            (lambda x: math.exp(-x) / (1 + math.exp(-x)), "exp(-z) / (1 + exp(-z)) is "
-             "sigmoid(-z); the numerator should be 1 (or exp(z) over 1 + exp(z))."),
+            (lambda x: _sigma(-x), "this is sigmoid(-z): the sign of the exponent is flipped "
+             "(1 / (1 + exp(z))), or the numerator is exp(-z) where it should be 1. Write "
+             "1 / (1 + exp(-z)) instead, which is near 1 for large z."),
         ],
         numeric_hint="the textbook formula overflows: 1 / (1 + np.exp(-z)) computes exp(1000) "
         "for z = -1000, and exp(z) / (1 + exp(z)) does for z = 1000. np.where evaluates both "
         "branches for every element, so each must be safe: build it from np.exp(-np.abs(z)).",
+        float32_hint=_float32_hint(500),
     )
 
 
@@ -128,14 +185,19 @@ def check_sigmoid():
 )
 def check_sigmoid_derivative():
     """values of sigma(z) * (1 - sigma(z)) at known points, 1-D and 2-D
-    no overflow for z = ±1000 (the derivative there is 0)
-    keeps shape and float32 dtype; leaves its input unchanged"""
+    no overflow for z = ±1000 (the derivative there is 0), in float64 and in float32
+    keeps shape and float32 dtype; leaves its input unchanged; the same answer on a second call"""
     _check_elementwise(
         sigmoid_derivative,
         lambda x: _sigma(x) * (1 - _sigma(x)),
         mistakes=[
             (lambda x: x * (1 - x), "you computed z * (1 - z), as if z were sigmoid(z). Compute "
              "s = sigmoid(z) first, then s * (1 - s)."),
+            (lambda x: -_sigma(x) * (1 - _sigma(x)), "the sign: s * (s - 1) is minus the "
+             "derivative. The sigmoid rises everywhere, so its slope is positive: write "
+             "s * (1 - s) instead."),
+            (lambda x: 0.0, "every value is 0: s * 1 - s is (s * 1) - s by operator precedence. "
+             "Write s * (1 - s) instead, with the parentheses."),
             (_sigma, "that is sigmoid(z) itself, not its derivative s * (1 - s)."),
             (lambda x: 1 - _sigma(x) ** 2, "1 - s**2 is the pattern of tanh's derivative; the "
              "sigmoid's is s * (1 - s)."),
@@ -143,6 +205,8 @@ def check_sigmoid_derivative():
         ],
         numeric_hint="exp(-z) / (1 + exp(-z))**2 overflows for large |z|; use your stable "
         "sigmoid: s = sigmoid(z); s * (1 - s).",
+        float32_hint="the float64 inputs passed, so something guards float64 only: in float32 exp "
+        "overflows above 88.7. Use your stable sigmoid instead: s = sigmoid(z); s * (1 - s).",
     )
 
 
@@ -152,16 +216,16 @@ def check_sigmoid_derivative():
 @check_for(
     "2.3", "activations.tanh",
     hints=(
-        "The exp formula overflows for |z| around 1000. numpy has a stable tanh; so does the "
-        "identity tanh(z) = 2 * sigmoid(2 * z) - 1 with your stable sigmoid.",
+        "The formula with exp overflows for |z| around 1000, and you do not have to write it "
+        "out yourself.",
         "np.tanh is stable for every z and works element by element on arrays: it is the whole "
         "answer. (2 * sigmoid(2 * z) - 1 with your stable sigmoid also works.)",
     ),
 )
 def check_tanh():
     """values at known points, 1-D and 2-D
-    no overflow for z = ±1000 (exact -1 and 1)
-    keeps shape and float32 dtype; leaves its input unchanged"""
+    no overflow for z = ±1000 (exact -1 and 1), in float64 and in float32
+    keeps shape and float32 dtype; leaves its input unchanged; the same answer on a second call"""
     _check_elementwise(
         tanh,
         math.tanh,
@@ -171,8 +235,12 @@ def check_tanh():
             (lambda x: 2 * _sigma(x) - 1, "2 * sigmoid(z) - 1 is tanh(z / 2); the identity is "
              "tanh(z) = 2 * sigmoid(2 * z) - 1."),
         ],
-        numeric_hint="(exp(z) - exp(-z)) / (exp(z) + exp(-z)) overflows for |z| around 1000 "
-        "(and inf / inf is nan). Use np.tanh(z), or 2 * sigmoid(2 * z) - 1.",
+        numeric_hint="(exp(z) - exp(-z)) / (exp(z) + exp(-z)), and np.sinh(z) / np.cosh(z), "
+        "overflow for |z| around 1000 (and inf / inf is nan). Use np.tanh(z) instead, or "
+        "2 * sigmoid(2 * z) - 1.",
+        float32_hint="the float64 inputs passed, so something guards float64 only: in float32 exp "
+        "overflows above 88.7, so clipping z at a few hundred does not save it. Use np.tanh(z) "
+        "instead.",
     )
 
 
@@ -186,44 +254,54 @@ def check_tanh():
 )
 def check_tanh_derivative():
     """values of 1 - tanh(z)**2 at known points, 1-D and 2-D
-    no overflow for z = ±1000 (the derivative there is 0)
-    keeps shape and float32 dtype; leaves its input unchanged"""
+    no overflow for z = ±1000 (the derivative there is 0), in float64 and in float32
+    keeps shape and float32 dtype; leaves its input unchanged; the same answer on a second call"""
     _check_elementwise(
         tanh_derivative,
         lambda x: 1 - math.tanh(x) ** 2,
         mistakes=[
             (lambda x: 1 - x**2, "you computed 1 - z**2, as if z were tanh(z): use 1 - tanh(z)**2."),
             (lambda x: 1 - math.tanh(x), "square the tanh: 1 - tanh(z)**2."),
+            (lambda x: math.tanh(x) ** 2 - 1, "the sign: tanh(z)**2 - 1 is minus the derivative. "
+             "tanh rises everywhere, so write 1 - tanh(z)**2 instead."),
+            (lambda x: (1 - math.tanh(x)) ** 2, "(1 - tanh(z))**2 squares the difference; square "
+             "only the tanh instead: 1 - tanh(z)**2."),
             (lambda x: math.tanh(x) ** 2, "it is 1 minus tanh(z)**2."),
             (lambda x: _sigma(x) * (1 - _sigma(x)), "that is the sigmoid's derivative; tanh's is "
              "1 - tanh(z)**2."),
         ],
-        numeric_hint="a formula with exp overflows for |z| around 1000; use 1 - tanh(z)**2 with "
-        "a stable tanh.",
+        numeric_hint="a formula with exp or cosh overflows for |z| around 1000 (1 / np.cosh(z)**2 "
+        "does); use 1 - tanh(z)**2 with a stable tanh instead.",
+        float32_hint="the float64 inputs passed, but in float32 exp and cosh overflow above about "
+        "88.7; use 1 - tanh(z)**2 with np.tanh instead.",
     )
 
 
 # --- ReLU and leaky ReLU -----------------------------------------------------------------
 
-
 @check_for(
     "2.5", "activations.relu",
     hints=(
-        "You need the larger of z and 0, element by element. Python's max compares single "
-        "numbers; numpy has an elementwise version.",
+        "ReLU keeps the positive numbers and puts 0 in place of the rest, element by element. "
+        "Python's max compares single numbers only.",
         "np.maximum(z, 0) compares element by element and keeps the shape of z; Python's max would "
         "try to compare the whole array with 0 at once.",
     ),
 )
 def check_relu():
-    """values max(0, z) at known points, 1-D and 2-D, and at ±1000
-    keeps shape and float32 dtype; leaves its input unchanged"""
+    """values max(0, z) at known points, 1-D and 2-D, at ±1000 and at -0.0
+    keeps shape and float32 dtype; leaves its input unchanged; the same answer on a second call"""
     _check_elementwise(
         relu,
         lambda x: max(0.0, x),
         mistakes=[
             (lambda x: min(0.0, x), "that keeps the negative part; ReLU keeps max(0, z)."),
             (abs, "abs(z) turns negatives positive; ReLU sets them to 0."),
+        ],
+        special=True,
+        shape_mistakes=[
+            (lambda got, z: np.allclose(got, np.max(z, axis=0)), "np.max(z, 0) is the largest "
+             "entry along axis 0; the elementwise larger of z and 0 is np.maximum(z, 0)."),
         ],
     )
 
@@ -238,7 +316,7 @@ def check_relu():
     ),
 )
 def check_relu_derivative():
-    """1 where z > 0 and 0 elsewhere, including at z = 0 (the course's convention)
+    """1 where z > 0 and 0 elsewhere, including at z = 0 and -0.0 (the course's convention)
     float (not bool) results; keeps shape and float32 dtype; leaves its input unchanged"""
     _check_elementwise(
         relu_derivative,
@@ -246,10 +324,16 @@ def check_relu_derivative():
         mistakes=[
             (lambda x: 1.0 if x >= 0 else 0.0, "at z = 0 the course (like PyTorch) uses the "
              "derivative 0: compare with z > 0, not z >= 0."),
+            (lambda x: 1.0 if x > 0 else (0.5 if x == 0 else 0.0), "0.5 at z = 0 (what "
+             "np.heaviside(z, 0.5) and (np.sign(z) + 1) / 2 give); the course, like PyTorch, uses "
+             "0 there: write (z > 0).astype(z.dtype) instead."),
             (lambda x: max(0.0, x), "that is relu(z) itself; its derivative is 1 where z > 0, "
              "else 0."),
             (lambda x: float(np.sign(x)), "np.sign gives -1 for negative z; the slope there is 0."),
         ],
+        numeric_hint="z / abs(z) is 0 / 0 at z = 0 (and inf / inf at ±inf); compare instead: "
+        "(z > 0).astype(z.dtype).",
+        special=True,
     )
 
 
@@ -260,15 +344,15 @@ def _leaky(x, alpha):
 @check_for(
     "2.7", "activations.leaky_relu",
     hints=(
-        "Choose between two values element by element: z where z is positive, alpha * z "
-        "elsewhere. Use the `alpha` argument, not a fixed number.",
+        "Two cases, chosen element by element by the sign of z. Use the `alpha` argument, not a "
+        "fixed number.",
         "np.where(condition, value_if_true, value_if_false) chooses element by element: the "
         "condition is z > 0, the two values are z and alpha * z.",
     ),
 )
 def check_leaky_relu():
-    """values at known points for alpha = 0.01 and alpha = 0.2, 1-D and 2-D, and at ±1000
-    keeps shape and float32 dtype; leaves its input unchanged"""
+    """values at known points for alpha = 0.01 and alpha = 0.2, 1-D and 2-D, at ±1000 and -0.0
+    keeps shape and float32 dtype; leaves its input unchanged; the same answer on a second call"""
     for alpha in (0.01, 0.2):
         _check_elementwise(
             leaky_relu,
@@ -281,7 +365,10 @@ def check_leaky_relu():
                  "use 0.01."),
                 (lambda x, alpha: x if x < 0 else alpha * x, "alpha multiplies the negative "
                  "side: z where z > 0, alpha * z elsewhere."),
+                (lambda x, alpha: x if x > 0 else alpha, "for z <= 0 leaky ReLU is alpha * z, not "
+                 "the constant alpha (that is its derivative); write np.where(z > 0, z, alpha * z)."),
             ],
+            special=True,
         )
 
 
@@ -295,8 +382,8 @@ def check_leaky_relu():
     ),
 )
 def check_leaky_relu_derivative():
-    """1 where z > 0, alpha elsewhere (also at z = 0), for alpha = 0.01 and 0.2
-    keeps shape and float32 dtype; leaves its input unchanged"""
+    """1 where z > 0, alpha elsewhere (also at z = 0 and -0.0), for alpha = 0.01 and 0.2
+    keeps shape and float32 dtype; leaves its input unchanged; the same answer on a second call"""
     for alpha in (0.01, 0.2):
         _check_elementwise(
             leaky_relu_derivative,
@@ -312,7 +399,12 @@ def check_leaky_relu_derivative():
                  "you always use 0.01."),
                 (lambda x, alpha: 1.0 if x >= 0 else alpha, "at z = 0 use alpha: compare with "
                  "z > 0, not z >= 0."),
+                (lambda x, alpha: alpha if x > 0 else 1.0, "the two slopes are swapped: 1 where "
+                 "z > 0, alpha elsewhere - np.where(z > 0, 1, alpha)."),
             ],
+            numeric_hint="z / abs(z) and z * (z > 0) give nan at z = 0 or ±inf; choose the slopes "
+            "instead: np.where(z > 0, 1, alpha).astype(z.dtype).",
+            special=True,
         )
 
 
@@ -341,12 +433,15 @@ def _softmax_rows(z):
     return np.array([_softmax_row(list(r)) for r in rows]).reshape(z.shape)
 
 
+_SUBTRACT_THE_MAX = ("exp(1000) overflows. Subtract the row's maximum before np.exp: "
+                     "softmax(z) = softmax(z - max(z)), and the largest exponent becomes exp(0) = 1.")
+
+
 @check_for(
     "2.9", "activations.softmax",
     hints=(
-        "Softmax does not change if you subtract the same number from every score of a row. "
-        "Subtract each row's maximum, exponentiate, then divide by the row's sum. Reduce over "
-        "the last axis with keepdims=True so the shapes line up for a batch.",
+        "Adding the same number to every score of a row does not change softmax. Which number "
+        "would keep every exponent at or below 0? And each row of a batch is normalised on its own.",
         "Subtract z.max(axis=-1, keepdims=True) before np.exp, so that the largest exponent is "
         "exp(0) = 1. Then divide by the sum of the exponentials over the same axis, again with "
         "keepdims=True, so that an (n, k) array is divided by an (n, 1) one.",
@@ -355,15 +450,13 @@ def _softmax_rows(z):
 def check_softmax():
     """values for one row of scores and for a batch of rows (each row normalised on its own)
     every row sums to 1; works for shape (k,) and (n, k)
-    no overflow for scores like 1000, also when rows of a batch differ by thousands
-    keeps shape and float32 dtype; leaves its input unchanged"""
+    no overflow for scores like 1000, also when rows of a batch differ by thousands, in float64 and float32
+    keeps shape and float32 dtype; leaves its input unchanged; the same answer on a second call"""
     row = np.array([1.0, 2.0, 3.0, -1.0])
     batch = np.array([[1.0, 2.0, 3.0], [0.5, 0.5, -2.0]])
     for z in (row, batch):
-        given = z.copy()
-        got = call(f"softmax(z) for z = {show(z)}", softmax, given)
+        got = _call_twice(f"softmax(z) for z = {short(z)}", softmax, z, numeric_hint=_SUBTRACT_THE_MAX)
         expect_array(got, "softmax(z)", shape=z.shape)
-        expect_unchanged(z, given, "softmax(z)")
         right = _softmax_rows(z)
         mistakes = [
             Mistake(lambda got: _rows_sum_to_one(got.T), "you normalised down the columns "
@@ -379,26 +472,24 @@ def check_softmax():
         expect_close(got, right, "softmax(z)", inputs={"z": z}, mistakes=mistakes)
 
     big = np.array([1000.0, 1000.0, 990.0])
-    got = call(
-        f"softmax(z) for z = {show(big)}",
-        softmax,
-        big,
-        numeric_hint="exp(1000) overflows. Subtract the row's maximum before np.exp: "
-        "softmax(z) = softmax(z - max(z)), and the largest exponent becomes exp(0) = 1.",
-    )
-    expect_close(got, _softmax_rows(big), "softmax(z)", inputs={"z": big})
-
     spread = np.array([[1000.0, 1001.0, 1002.0], [-1000.0, -999.0, -998.0]])
-    got = call(
-        f"softmax(z) for z = {show(spread)}",
-        softmax,
-        spread,
-        numeric_hint="subtract each row's own maximum (z.max(axis=-1, keepdims=True)), not the "
-        "largest score of the whole batch: a row far below it underflows to 0 / 0.",
-    )
-    expect_close(got, _softmax_rows(spread), "softmax(z)", inputs={"z": spread},
-                 mistakes=[Mistake(np.full(spread.shape, np.nan), "subtract each row's own "
-                                   "maximum, not the largest score of the whole batch.")])
+    for dtype in (np.float64, np.float32):
+        bits = "" if dtype == np.float64 else "float32 "
+        z = big.astype(dtype)
+        got = call(f"softmax(z) for {bits}z = {short(z)}", softmax, z.copy(), numeric_hint=_SUBTRACT_THE_MAX)
+        expect_close(got, _softmax_rows(big), "softmax(z)", inputs={"z": z}, rtol=1e-5)
+
+        z = spread.astype(dtype)
+        got = call(
+            f"softmax(z) for {bits}z = {short(z)}",
+            softmax,
+            z.copy(),
+            numeric_hint="subtract each row's own maximum (z.max(axis=-1, keepdims=True)), not the "
+            "largest score of the whole batch: a row far below it underflows to 0 / 0.",
+        )
+        expect_close(got, _softmax_rows(spread), "softmax(z)", inputs={"z": z}, rtol=1e-5,
+                     mistakes=[Mistake(np.full(spread.shape, np.nan), "subtract each row's own "
+                                       "maximum, not the largest score of the whole batch.")])
 
     rng = np.random.default_rng(0)
     z = rng.normal(0, 3, size=(6, 10))
@@ -406,8 +497,4 @@ def check_softmax():
     expect(np.allclose(sums, 1.0), f"the rows of softmax(z) should each sum to 1; they sum to {show(sums)}.")
 
     got = call("softmax(z) for float32 z", softmax, batch.astype(np.float32))
-    expect(
-        getattr(got, "dtype", None) == np.float32,
-        f"softmax turned float32 input into {getattr(got, 'dtype', type(got).__name__)} output; "
-        "keep the input's dtype (chapter 7 trains in float32).",
-    )
+    expect_dtype_kept(got, np.float32, "softmax")

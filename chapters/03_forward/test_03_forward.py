@@ -10,8 +10,10 @@ from scratchdl.network import Network
 
 
 
-def forward_without_keeping_x(self, x):
-    return x @ self.params["W"] + self.params["b"]
+# --- 3.1 Dense.forward
+def forward_with_w_transposed(self, x):
+    self.x = x
+    return x @ self.params["W"].T + self.params["b"]  # as if W were (fan_out, fan_in)
 
 
 def forward_without_bias(self, x):
@@ -19,19 +21,59 @@ def forward_without_bias(self, x):
     return x @ self.params["W"]
 
 
+def forward_without_keeping_x(self, x):
+    return x @ self.params["W"] + self.params["b"]
+
+
 def forward_transposed(self, x):
     self.x = x
-    return self.params["W"].T @ x.T
+    return self.params["W"].T @ x.T  # one column per example: (fan_out, n)
 
 
-def forward_with_w_transposed(self, x):
+def forward_with_bias_as_a_column(self, x):
     self.x = x
-    return x @ self.params["W"].T + self.params["b"]
+    return x @ self.params["W"] + self.params["b"].reshape(-1, 1)
 
 
+def forward_keeping_the_output(self, x):
+    self.x = x @ self.params["W"] + self.params["b"]
+    return self.x
+
+
+def forward_in_a_float64_loop(self, x):
+    self.x = x
+    out = np.zeros((len(x), self.fan_out))  # float64, whatever x is
+    for i, row in enumerate(x):
+        out[i] = row @ self.params["W"] + self.params["b"]
+    return out
+
+
+def forward_squeezed(self, x):
+    self.x = x
+    return np.squeeze(x @ self.params["W"] + self.params["b"])  # (4,) for a batch of one
+
+
+# --- 3.2 Network.forward
 def net_forward_not_passing_on(self, x):
     for layer in self.layers:
         layer(x)
+    return x
+
+
+def net_forward_returning_inside_the_loop(self, x):
+    for layer in self.layers:
+        x = layer(x)
+        return x
+
+
+def net_forward_returning_none(self, x):
+    for layer in self.layers:
+        x = layer(x)
+
+
+def net_forward_skipping_the_last_layer(self, x):
+    for i in range(len(self.layers) - 1):
+        x = self.layers[i](x)
     return x
 
 
@@ -41,24 +83,41 @@ def net_forward_reversed(self, x):
     return x
 
 
+def net_forward_returning_every_output(self, x):
+    outputs = []
+    for layer in self.layers:
+        x = layer(x)
+        outputs.append(x)
+    return outputs
+
+
+def net_forward_skipping_the_first_layer(self, x):
+    for layer in self.layers[1:]:
+        x = layer(x)
+    return x
+
+
 def net_forward_first_layer_only(self, x):
     return self.layers[0](x)
 
 
-def net_forward_returning_none(self, x):
-    for layer in self.layers:
-        x = layer(x)
-
-
 MISTAKES = [
+    ("3.1", forward_with_w_transposed, r"you multiplied by W\.T.*drop the \.T"),
     ("3.1", forward_without_bias, r"forgot to add the bias"),
-    ("3.1", forward_transposed, r"\(fan_out, n\)"),
-    ("3.1", forward_with_w_transposed, r"inner sizes of a matrix product must match"),
     ("3.1", forward_without_keeping_x, r"did not keep its input in self\.x"),
+    ("3.1", forward_transposed, r"\(fan_out, n\).*Compute x @ W"),
+    ("3.1", forward_with_bias_as_a_column, r"bias was made a column.*as it is"),
+    ("3.1", forward_keeping_the_output, r"kept its output in self\.x.*self\.x = x"),
+    ("3.1", forward_in_a_float64_loop, r"turned float32 input into float64.*np\.zeros"),
+    ("3.1", forward_squeezed, r"dropped the batch axis"),
     ("3.2", net_forward_not_passing_on, r"not the output of layer 0.*x = layer\(x\)"),
-    ("3.2", net_forward_reversed, r"called the layers as \[2\]; it must call each layer once, in order"),
-    ("3.2", net_forward_first_layer_only, r"called only layers \[0\]"),
-    ("3.2", net_forward_returning_none, r"returned None"),
+    ("3.2", net_forward_returning_inside_the_loop, r"ran only layer 0.*`return` is inside the loop"),
+    ("3.2", net_forward_returning_none, r"returned None; return the last layer's output"),
+    ("3.2", net_forward_skipping_the_last_layer, r"last layer never ran.*stops one short"),
+    ("3.2", net_forward_reversed, r"started at the last layer.*reversed\(\) belongs in backward"),
+    ("3.2", net_forward_returning_every_output, r"returned a list of 3 items.*return only the last one"),
+    ("3.2", net_forward_skipping_the_first_layer, r"started at layer 1.*skips layer 0"),
+    ("3.2", net_forward_first_layer_only, r"ran only layer 0.*only self\.layers\[0\] is called"),
 ]
 
 

@@ -12,7 +12,7 @@ def keep(self, **values):
     self.__dict__.update(values)
 
 
-# --- MSE
+# --- 4.1 MeanSquaredError.forward
 def mse_sum(self, y_pred, y):
     keep(self, diff=y_pred - y)
     return float(np.sum((y_pred - y) ** 2))
@@ -23,24 +23,58 @@ def mse_rows(self, y_pred, y):
     return float(np.sum((y_pred - y) ** 2) / len(y))
 
 
+def mse_per_column(self, y_pred, y):
+    keep(self, diff=y_pred - y)
+    return np.mean((y_pred - y) ** 2, axis=0)
+
+
+def mse_mean_then_square(self, y_pred, y):
+    keep(self, diff=y_pred - y)
+    return float(np.mean(y_pred - y) ** 2)
+
+
 def mse_root(self, y_pred, y):
     keep(self, diff=y_pred - y)
     return float(np.sqrt(np.mean((y_pred - y) ** 2)))
 
 
+def mse_subtracting_in_place(self, y_pred, y):
+    y_pred -= y  # saves an array, but it is the caller's y_pred
+    keep(self, diff=y_pred)
+    return float(np.mean(y_pred**2))
+
+
+# --- 4.2 MeanSquaredError.backward
 def mse_grad_without_two(self):
     return self.diff / self.diff.size
-
-
-def mse_grad_wrong_sign(self):
-    return -2 * self.diff / self.diff.size
 
 
 def mse_grad_not_averaged(self):
     return 2 * self.diff
 
 
-# --- BCE
+def mse_grad_wrong_sign(self):
+    return -2 * self.diff / self.diff.size
+
+
+def mse_grad_over_rows(self):
+    return 2 * self.diff / len(self.diff)
+
+
+def mse_grad_in_place(self):
+    self.diff *= 2 / self.diff.size  # scales forward's kept difference itself
+    return self.diff
+
+
+def mse_grad_summed(self):
+    return float(np.sum(2 * self.diff / self.diff.size))
+
+
+def mse_grad_dividing_by_np_prod(self):
+    return 2 * self.diff / np.prod(self.diff.shape)  # an np.int64: float32 / int64 is float64
+
+
+# --- 4.3 BinaryCrossEntropy.forward
 def bce_unclipped(self, p, y):
     keep(self, p=p, y=y)
     return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
@@ -58,11 +92,68 @@ def bce_no_minus(self, p, y):
     return float(np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
 
 
+def bce_clipped_only_below(self, p, y):
+    p = np.maximum(p, self.EPS)
+    keep(self, p=p, y=y)
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
+def bce_labels_swapped(self, p, y):
+    p = np.clip(p, self.EPS, 1 - self.EPS)
+    keep(self, p=p, y=y)
+    return float(-np.mean((1 - y) * np.log(p) + y * np.log(1 - p)))
+
+
+def bce_only_the_positive_term(self, p, y):
+    p = np.clip(p, self.EPS, 1 - self.EPS)
+    keep(self, p=p, y=y)
+    return float(-np.mean(y * np.log(p)))  # the categorical formula, one class only
+
+
+def bce_clipping_in_place(self, p, y):
+    np.clip(p, self.EPS, 1 - self.EPS, out=p)  # clips the caller's array
+    keep(self, p=p, y=y)
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
+# --- 4.4 BinaryCrossEntropy.backward
 def bce_grad_wrt_logits(self):
     return (self.p - self.y) / len(self.y)
 
 
-# --- softmax cross-entropy
+def bce_grad_not_averaged(self):
+    return (self.p - self.y) / (self.p * (1 - self.p))
+
+
+def bce_grad_wrong_sign(self):
+    return (self.y - self.p) / (self.p * (1 - self.p)) / len(self.y)
+
+
+def bce_grad_second_term_sign(self):
+    return (-self.y / self.p - (1 - self.y) / (1 - self.p)) / len(self.y)
+
+
+def bce_grad_in_place(self):
+    grad = self.p  # the same array as forward's p
+    grad -= self.y
+    grad /= self.p * (1 - self.p) * len(self.y)
+    return grad
+
+
+def bce_grad_averaged_to_a_number(self):
+    return float(np.mean((self.p - self.y) / (self.p * (1 - self.p))))
+
+
+def bce_grad_in_a_loop(self):
+    n = len(self.y)
+    grad = np.zeros((n, 1))  # float64, whatever self.p is
+    for i in range(n):
+        p, y = self.p[i, 0], self.y[i, 0]
+        grad[i, 0] = (p - y) / (p * (1 - p)) / n
+    return grad
+
+
+# --- 4.5 SoftmaxCrossEntropy.forward
 def sce_textbook(self, logits, y):
     probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
     keep(self, probs=probs, y=y)
@@ -81,22 +172,66 @@ def _log_probs(logits):
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
-def sce_summed(self, logits, y):
-    lp = _log_probs(logits)
-    keep(self, probs=np.exp(lp), y=y)
-    return float(-lp[np.arange(len(y)), y].sum())
-
-
 def sce_every_label(self, logits, y):
     lp = _log_probs(logits)
     keep(self, probs=np.exp(lp), y=y)
     return float(-lp[:, y].mean())
 
 
-def sce_grad_not_averaged(self):
+def sce_without_keepdims(self, logits, y):
+    shifted = logits - logits.max(axis=1)  # (n, k) minus (n,)
+    lp = shifted - np.log(np.exp(shifted).sum(axis=1))
+    keep(self, probs=np.exp(lp), y=y)
+    return float(-lp[np.arange(len(y)), y].mean())
+
+
+def sce_maximum_of_each_column(self, logits, y):
+    shifted = logits - logits.max(axis=0, keepdims=True)  # the wrong axis
+    lp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    keep(self, probs=np.exp(lp), y=y)
+    return float(-lp[np.arange(len(y)), y].mean())
+
+
+def sce_shifting_in_place(self, logits, y):
+    logits -= logits.max(axis=1, keepdims=True)  # shifts the caller's logits
+    lp = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    keep(self, probs=np.exp(lp), y=y)
+    return float(-lp[np.arange(len(y)), y].mean())
+
+
+def sce_max_not_added_back(self, logits, y):
+    m = logits.max(axis=1, keepdims=True)
+    e = np.exp(logits - m)
+    keep(self, probs=e / e.sum(axis=1, keepdims=True), y=y)
+    log_sum_exp = np.log(e.sum(axis=1))  # logsumexp(z) would be m + this
+    return float(np.mean(log_sum_exp - logits[np.arange(len(y)), y]))
+
+
+def sce_summed(self, logits, y):
+    lp = _log_probs(logits)
+    keep(self, probs=np.exp(lp), y=y)
+    return float(-lp[np.arange(len(y)), y].sum())
+
+
+def sce_epsilon_in_the_log(self, logits, y):
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    probs = e / e.sum(axis=1, keepdims=True)
+    keep(self, probs=probs, y=y)
+    return float(-np.log(probs[np.arange(len(y)), y] + 1e-12).mean())  # caps the loss at 27.6
+
+
+def sce_one_maximum_for_the_batch(self, logits, y):
+    shifted = logits - np.max(logits)
+    lp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    keep(self, probs=np.exp(lp), y=y)
+    return float(-lp[np.arange(len(y)), y].mean())
+
+
+# --- 4.6 SoftmaxCrossEntropy.backward
+def sce_grad_every_column(self):
     g = self.probs.copy()
-    g[np.arange(len(self.y)), self.y] -= 1
-    return g
+    g[:, self.y] -= 1
+    return g / len(self.y)
 
 
 def sce_grad_in_place(self):
@@ -105,30 +240,79 @@ def sce_grad_in_place(self):
     return g / len(self.y)
 
 
+def sce_grad_not_averaged(self):
+    g = self.probs.copy()
+    g[np.arange(len(self.y)), self.y] -= 1
+    return g
+
+
 def sce_grad_wrong_sign(self):
     g = self.probs.copy()
     g[np.arange(len(self.y)), self.y] -= 1
     return -g / len(self.y)
 
 
+def sce_grad_with_a_float64_one_hot(self):
+    one_hot = np.eye(self.probs.shape[1])[self.y]  # np.eye is float64
+    return (self.probs - one_hot) / len(self.y)
+
+
+def sce_grad_over_classes(self):
+    n, k = self.probs.shape
+    g = self.probs.copy()
+    g[np.arange(n), self.y] -= 1
+    return g / k
+
+
+def sce_grad_minus_one_everywhere(self):
+    return (self.probs - 1) / len(self.y)
+
+
 MISTAKES = [
     ("4.1", mse_sum, r"you summed the squares"),
     ("4.1", mse_rows, r"divided by the number of rows n"),
+    ("4.1", mse_per_column, r"one mean per column \(axis=0\).*np\.mean with no axis"),
+    ("4.1", mse_mean_then_square, r"mean was taken before squaring.*square each difference first"),
     ("4.1", mse_root, r"drop the square root"),
+    ("4.1", mse_subtracting_in_place, r"argument y_pred\) changed its input array in place.*self\.diff = y_pred - y"),
     ("4.2", mse_grad_without_two, r"factor 2 is missing"),
-    ("4.2", mse_grad_wrong_sign, r"wrong sign"),
     ("4.2", mse_grad_not_averaged, r"forgot the 1 / N"),
+    ("4.2", mse_grad_wrong_sign, r"wrong sign"),
+    ("4.2", mse_grad_over_rows, r"not by n rows"),
+    ("4.2", mse_grad_in_place, r"changed self\.diff in place.*compute a new array"),
+    ("4.2", mse_grad_summed, r"returned one number.*summed or averaged away"),
+    ("4.2", mse_grad_dividing_by_np_prod, r"turned float32 input into float64.*np\.prod"),
     ("4.3", bce_unclipped, r"log\(0\) is -inf.*np\.clip"),
     ("4.3", bce_summed, r"you summed over the batch"),
     ("4.3", bce_no_minus, r"minus sign is missing"),
+    ("4.3", bce_clipped_only_below, r"kept away from 0 but not from 1.*clip it at both ends"),
+    ("4.3", bce_labels_swapped, r"y and 1 - y are swapped"),
+    ("4.3", bce_only_the_positive_term, r"\(1 - y\) \* log\(1 - p\) term is missing"),
+    ("4.3", bce_clipping_in_place, r"argument p\) changed its input array in place.*out=p.*in a new array"),
     ("4.4", bce_grad_wrt_logits, r"gradient with respect to the sigmoid's input z"),
+    ("4.4", bce_grad_not_averaged, r"forgot the 1 / n"),
+    ("4.4", bce_grad_wrong_sign, r"wrong sign"),
+    ("4.4", bce_grad_second_term_sign, r"sign of the second term"),
+    ("4.4", bce_grad_in_place, r"changed self\.p in place.*compute a new array"),
+    ("4.4", bce_grad_averaged_to_a_number, r"returned one number.*summed or averaged away"),
+    ("4.4", bce_grad_in_a_loop, r"turned float32 input into float64.*np\.zeros"),
     ("4.5", sce_textbook, r"exp\(1000\) overflows"),
     ("4.5", sce_log_of_softmax, r"divide by zero encountered in log.*instead of taking the log of softmax"),
-    ("4.5", sce_summed, r"summed over the batch"),
     ("4.5", sce_every_label, r"np\.arange\(n\), y\]"),
+    ("4.5", sce_without_keepdims, r"keepdims=True"),
+    ("4.5", sce_maximum_of_each_column, r"maximum was taken down the columns \(axis=0\).*axis=1"),
+    ("4.5", sce_shifting_in_place, r"argument logits\) changed its input array in place.*shifted = logits - logits\.max"),
+    ("4.5", sce_max_not_added_back, r"log-sum-exp lost its maximum.*add m back"),
+    ("4.5", sce_summed, r"summed over the batch"),
+    ("4.5", sce_epsilon_in_the_log, r"epsilon.*caps each example's loss"),
+    ("4.5", sce_one_maximum_for_the_batch, r"one maximum for the whole batch.*each row's own"),
+    ("4.6", sce_grad_every_column, r"grad\[:, y\] -= 1 subtracts 1 in every row.*grad\[np\.arange\(n\), y\]"),
+    ("4.6", sce_grad_in_place, r"changed self\.probs in place.*self\.probs\.copy\(\)"),
     ("4.6", sce_grad_not_averaged, r"forgot to divide by n"),
-    ("4.6", sce_grad_in_place, r"second call of backward gave a different answer"),
     ("4.6", sce_grad_wrong_sign, r"wrong sign"),
+    ("4.6", sce_grad_with_a_float64_one_hot, r"turned float32 input into float64.*np\.eye\(k\).*dtype=self\.probs\.dtype"),
+    ("4.6", sce_grad_over_classes, r"divided by the number of classes k"),
+    ("4.6", sce_grad_minus_one_everywhere, r"1 was subtracted from every entry"),
 ]
 
 

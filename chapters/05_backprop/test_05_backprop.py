@@ -46,10 +46,75 @@ def missing_two(f, x, eps=1e-6):
     return grad
 
 
+def nudging_a_copy(f, x, eps=1e-6):
+    # "don't touch the caller's array": but gradient_check's f reads the network's own weights
+    grad = np.zeros(x.shape)
+    for i in np.ndindex(x.shape):
+        x_plus, x_minus = x.copy(), x.copy()
+        x_plus[i] += eps
+        x_minus[i] -= eps
+        grad[i] = (f(x_plus) - f(x_minus)) / (2 * eps)
+    return grad
+
+
+def own_step_size(f, x, eps=1e-6):
+    h = 1e-5  # a step of its own: the caller's eps is never used
+    grad = np.zeros(x.shape)
+    for i in np.ndindex(x.shape):
+        saved = x[i]
+        x[i] = saved + h
+        f_plus = f(x)
+        x[i] = saved - h
+        f_minus = f(x)
+        x[i] = saved
+        grad[i] = (f_plus - f_minus) / (2 * h)
+    return grad
+
+
+def large_step_size(f, x, eps=1e-6):
+    h = 0.01  # "a bigger step is more stable"
+    grad = np.zeros(x.shape)
+    for i in np.ndindex(x.shape):
+        saved = x[i]
+        x[i] = saved + h
+        f_plus = f(x)
+        x[i] = saved - h
+        f_minus = f(x)
+        x[i] = saved
+        grad[i] = (f_plus - f_minus) / (2 * h)
+    return grad
+
+
+def plus_twice(f, x, eps=1e-6):
+    grad = np.zeros(x.shape)
+    for i in np.ndindex(x.shape):
+        saved = x[i]
+        x[i] = saved + eps
+        f_plus = f(x)
+        x[i] = saved + eps  # copied from the line above, sign not changed
+        f_minus = f(x)
+        x[i] = saved
+        grad[i] = (f_plus - f_minus) / (2 * eps)
+    return grad
+
+
 def rows_only(f, x, eps=1e-6):
     grad = np.zeros(x.shape)
     for i in range(len(x)):  # for a 2-D x, x[i] is a whole row
         saved = x[i].copy()
+        x[i] = saved + eps
+        f_plus = f(x)
+        x[i] = saved - eps
+        f_minus = f(x)
+        x[i] = saved
+        grad[i] = (f_plus - f_minus) / (2 * eps)
+    return grad
+
+
+def zeros_like_x(f, x, eps=1e-6):
+    grad = np.zeros_like(x)  # float32 for float32 x
+    for i in np.ndindex(x.shape):
+        saved = x[i]
         x[i] = saved + eps
         f_plus = f(x)
         x[i] = saved - eps
@@ -88,6 +153,31 @@ def dw_averaged(self, grad_out):
     return grad_out @ self.params["W"].T
 
 
+def grads_accumulated(self, grad_out):
+    self.grads["W"] += self.x.T @ grad_out
+    self.grads["b"] += grad_out.sum(axis=0)
+    return grad_out @ self.params["W"].T
+
+
+def db_keepdims(self, grad_out):
+    self.grads["W"] = self.x.T @ grad_out
+    self.grads["b"] = grad_out.sum(axis=0, keepdims=True)
+    return grad_out @ self.params["W"].T
+
+
+def db_over_units(self, grad_out):
+    self.grads["W"] = self.x.T @ grad_out
+    self.grads["b"] = grad_out.sum(axis=1)
+    return grad_out @ self.params["W"].T
+
+
+def grad_out_averaged_in_place(self, grad_out):
+    grad_out /= len(grad_out)  # "average over the batch" - in the caller's array
+    self.grads["W"] = self.x.T @ grad_out
+    self.grads["b"] = grad_out.sum(axis=0)
+    return grad_out @ self.params["W"].T
+
+
 # --- 5.3 activation backward
 def derivative_only(self, grad_out):
     return self.g_prime(self.z)
@@ -99,6 +189,23 @@ def derivative_at_output(self, grad_out):
 
 def matrix_product(self, grad_out):
     return grad_out @ self.g_prime(self.z)
+
+
+def matrix_product_transposed(self, grad_out):
+    return np.dot(grad_out, self.g_prime(self.z).T)
+
+
+def activation_not_derivative(self, grad_out):
+    return grad_out * self.g(self.z)
+
+
+def grad_out_unchanged(self, grad_out):
+    return grad_out
+
+
+def multiplied_in_place(self, grad_out):
+    grad_out *= self.g_prime(self.z)  # saves an array, but changes the caller's
+    return grad_out
 
 
 # --- 5.4 network backward
@@ -114,21 +221,62 @@ def backward_not_passing_on(self, grad_out):
     return grad_out
 
 
+def backward_without_return(self, grad_out):
+    for layer in reversed(self.layers):
+        grad_out = layer.backward(grad_out)
+
+
+def range_stopping_at_1(self, grad_out):
+    for i in range(len(self.layers) - 1, 0, -1):
+        grad_out = self.layers[i].backward(grad_out)
+    return grad_out
+
+
+def range_from_len(self, grad_out):
+    for i in range(len(self.layers), -1, -1):
+        grad_out = self.layers[i].backward(grad_out)
+    return grad_out
+
+
+def reversing_in_place(self, grad_out):
+    self.layers.reverse()
+    for layer in self.layers:
+        grad_out = layer.backward(grad_out)
+    return grad_out
+
+
 MISTAKES = [
     ("5.1", one_sided, r"one-sided difference"),
     ("5.1", not_restoring, r"left x changed, by up to"),
+    ("5.1", nudging_a_copy, r"you nudged a copy of x .* Nudge the caller's array itself"),
     ("5.1", missing_two, r"divide by 2 \* eps"),
+    ("5.1", own_step_size, r"as if eps were tiny.*a step size of your own"),
+    ("5.1", large_step_size, r"nudged each element by about 0\.01, not by the eps it was given"),
+    ("5.1", plus_twice, r"f_plus and f_minus came out equal \(is x\[i\] set to saved \+ eps both times\?"),
     ("5.1", rows_only, r"np\.ndindex\(x\.shape\); range\(len\(x\)\) only visits whole rows"),
+    ("5.1", zeros_like_x, r"np\.zeros_like\(x\) copies x's dtype; make the gradient with np\.zeros\(x\.shape\)"),
     ("5.2", db_mean, r"not the mean: grad_out\.sum\(axis=0\)"),
     ("5.2", dw_transposed, r"the transpose of W's"),
+    ("5.2", grads_accumulated, r"doubled self\.grads\['W'\].*self\.grads\['W'\] \+= \.\.\. adds .* Assign instead"),
     ("5.2", dx_without_transpose, r"inner sizes of a matrix product must match"),
     ("5.2", grads_not_stored, r"did not store the parameter gradients"),
     ("5.2", dw_averaged, r"dW should not be divided by n"),
+    ("5.2", db_keepdims, r"keepdims=True keeps a \(1, fan_out\) row"),
+    ("5.2", db_over_units, r"a sum over axis 1 \(the units\)"),
+    ("5.2", grad_out_averaged_in_place, r"Dense\(3 → 4\)\.backward\(grad_out\) changed its input array in place"),
     ("5.3", derivative_only, r"without multiplying by grad_out"),
     ("5.3", derivative_at_output, r"derivative at the output g\(z\)"),
     ("5.3", matrix_product, r"elementwise product grad_out \* g.\(z\), not a matrix product"),
+    ("5.3", multiplied_in_place, r"Activation\.backward\(grad_out\) changed its input array in place"),
+    ("5.3", activation_not_derivative, r"multiplied by g\(z\), the activation itself"),
+    ("5.3", grad_out_unchanged, r"returned grad_out unchanged"),
+    ("5.3", matrix_product_transposed, r"a matrix product \(@ or np\.dot\) with g'\(z\)\.T"),
     ("5.4", backward_forward_order, r"it must go from the last layer to the first"),
     ("5.4", backward_not_passing_on, r"not what layer 2's backward returned"),
+    ("5.4", backward_without_return, r"returned None; return the gradient for the network's input"),
+    ("5.4", range_stopping_at_1, r"layer 0 was skipped.*range\(len\(self\.layers\) - 1, 0, -1\) stops before 0"),
+    ("5.4", range_from_len, r"IndexError.*a range from len\(self\.layers\) goes one past the end"),
+    ("5.4", reversing_in_place, r"self\.layers\.reverse\(\) turns the list round in place"),
 ]
 
 

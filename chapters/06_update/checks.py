@@ -1,8 +1,11 @@
 """Checks of chapter 6, parameter updates: minibatches (6.1), SGD (6.2), momentum (6.3), Adam (6.4).
 
 The optimizers are run for a few steps on a small problem and compared with the update rules
-written out here, step by step.
+written out here, step by step; the usual wrong versions of each rule are worked out the same
+way, so that a wrong answer can be told which mistake it shows.
 """
+
+import inspect
 
 import numpy as np
 
@@ -12,10 +15,30 @@ from scratchdl.optimizers import SGD, Adam, Momentum
 from scratchdl.training import minibatches
 
 
+# --- 6.1 minibatches ----------------------------------------------------------------------------
+
+
+def _minibatches_hint(error):
+    text = str(error)
+    if "NoneType" in text:
+        return ("rng.shuffle(a) shuffles a in place and returns None. Use order = "
+                "rng.permutation(n), or shuffle an array and keep that array.")
+    if "equal division" in text:
+        return ("np.split needs n to divide evenly into the pieces; the last batch may be smaller. "
+                "Slice the order instead: order[i:i + batch_size] for i in range(0, n, batch_size).")
+    return ""
+
+
 def _batches(n, batch_size, rng):
     what = f"minibatches(n={n}, batch_size={batch_size}, rng={'a generator' if rng is not None else None})"
-    got = call(what, minibatches, n, batch_size, rng)
+    got = call(what, minibatches, n, batch_size, rng, error_hint=_minibatches_hint)
     expect(got is not None, f"{what} returned None; return a list of index arrays.")
+    expect(not inspect.isgenerator(got),
+           f"{what} returned a generator, not the list the docstring asks for.\n  Likely mistake: "
+           "yield makes a generator, which has no len() and can be walked only once. Build the list "
+           "and return it: [order[i:i + batch_size] for i in range(0, n, batch_size)].")
+    expect(isinstance(got, list),
+           f"{what} returned {type(got).__name__}; return a list of index arrays, as the docstring says.")
     got = [np.asarray(b) for b in got]
     expect(all(b.ndim == 1 and (b.size == 0 or b.dtype.kind in "iu") for b in got),
            f"{what} should give 1-D arrays of integer indices; got {[b.dtype.name for b in got]}.")
@@ -34,6 +57,11 @@ def _expect_partition(what, batches, n, batch_size):
            "with replacement.")
     expect(sorted(everything.tolist()) == list(range(n)),
            f"{what} should use every index from 0 to {n - 1} exactly once; it used {show(np.sort(everything))}.")
+    if sizes != expected_sizes and sizes and max(sizes) - min(sizes) <= 1:
+        expect(False, f"{what} gave batches of sizes {sizes}; expected {expected_sizes}.\n  Likely "
+               "mistake: np.array_split(order, k) cuts the order into k nearly equal parts; here "
+               "every batch has batch_size indices but the last. Slice it: order[i:i + batch_size] "
+               "for i in range(0, n, batch_size).")
     expect(sizes == expected_sizes,
            f"{what} gave batches of sizes {sizes}; expected {expected_sizes}.")
 
@@ -41,15 +69,16 @@ def _expect_partition(what, batches, n, batch_size):
 @check_for(
     "6.1", "training.minibatches",
     hints=(
-        "Make one array holding the order of the examples - 0..n-1, or rng.permutation(n) - and "
-        "cut it into consecutive slices of batch_size.",
+        "Decide the order of the examples first - as they are, or shuffled when there is a "
+        "generator - and then cut that order into pieces.",
         "np.arange(n) gives the order 0..n-1 and rng.permutation(n) a shuffled one (only when rng "
         "is not None). The batches are slices of that array starting at 0, batch_size, 2 * "
         "batch_size, ... (range with a step); the last one may be shorter.",
     ),
 )
 def check_minibatches():
-    """every index exactly once; batches of batch_size, and a smaller last one (not dropped)
+    """returns a list of index arrays; every index exactly once
+    batches of batch_size, and a smaller last one (not dropped)
     in order without a generator; shuffled with one, in a new order on every call
     the same seed gives the same batches"""
     what, batches = _batches(10, 3, None)
@@ -69,11 +98,15 @@ def check_minibatches():
     _, second = _batches(100, 32, rng)
     expect(not np.array_equal(np.concatenate(second), order),
            f"two calls of {what} with the same generator gave the same order: draw a new "
-           "permutation from rng on every call, so that every epoch is shuffled differently.")
+           "permutation from rng on every call, so that every epoch is shuffled differently (a "
+           "generator made inside minibatches, np.random.default_rng(seed), starts afresh each time).")
     _, again = _batches(100, 32, np.random.default_rng(0))
     expect(np.array_equal(np.concatenate(again), order),
            f"{what} gave different batches for two generators with the same seed: shuffle with "
            "the rng you are given, not with np.random.")
+
+
+# --- running an optimizer -----------------------------------------------------------------------
 
 
 def _problem(scale=1.0, seed=4):
@@ -84,55 +117,142 @@ def _problem(scale=1.0, seed=4):
     return params, steps
 
 
-def _take_steps(optimizer, params, steps, name):
-    """Run optimizer.step for each list of gradients; return copies of the parameters after each."""
+def _state_hint(error):
+    if "broadcast" in str(error):
+        return ("a state array (a velocity, m or v) of another shape than its parameter: each "
+                "parameter needs its own, np.zeros_like(p), kept under its position i (one array "
+                "shared by every parameter cannot fit them all).")
+    return ""
+
+
+def _take_steps(optimizer, params, steps, name, error_hint=_state_hint, why_still=None, setting=""):
+    """Run optimizer.step for each list of gradients; return copies of the parameters after each.
+
+    Checks on the way that the gradients are left alone, that the parameter arrays themselves
+    change (not new arrays put into the list), and that every parameter moves at the first
+    step; why_still(optimizer) can say why none moved, when the optimizer's state shows it.
+    `setting` (", gradients near 1e-4") says what is special about these steps.
+    """
     arrays = list(params)
-    after = []
+    after, still = [], None
     for k, grads in enumerate(steps, start=1):
         before = [p.copy() for p in arrays]
-        call(f"{name}.step (step {k})", optimizer.step, list(arrays), [g.copy() for g in grads])
-        if k == 1:
-            unchanged = [np.array_equal(a, b) for a, b in zip(arrays, before)]
+        given, given_grads = list(arrays), [g.copy() for g in grads]
+        call(f"{name}.step (step {k}{setting})", optimizer.step, given, given_grads,
+             numeric_hint=error_hint, error_hint=error_hint)
+        unchanged = [np.array_equal(a, b) for a, b in zip(arrays, before)]
+        if not all(np.array_equal(a, b) for a, b in zip(given_grads, grads)):
             expect(not all(unchanged),
-                   f"after {name}.step the parameter arrays are unchanged. Update them in place "
-                   "(p -= ...): `p = p - ...` makes a new array that is thrown away, and the "
-                   "network would never learn.")
-            expect(not any(unchanged),
+                   f"{name}.step changed the gradients and left the parameters alone.\n  Likely "
+                   "mistake: zip(params, grads) gives (p, g) in that order - `for g, p in zip(params, "
+                   "grads)` updates the gradients.")
+            expect(False, f"{name}.step changed the gradient arrays it was given.\n  Likely mistake: "
+                   "g *= ... (or g -= ...) writes into the layers' gradients, which are read again "
+                   "after the step (logging, clipping); compute learning_rate * g as a new array.")
+        if k == 1:
+            if all(unchanged) and any(a is not b for a, b in zip(given, arrays)):
+                expect(False, f"after {name}.step the layers' parameter arrays are unchanged: new "
+                       "arrays were put into the list.\n  Likely mistake: params[i] = params[i] - ... "
+                       "replaces the list's entry, and the layers keep the old array. Change the "
+                       "array itself: params[i] -= ...")
+            # The optimizer's state may say why nothing moved; the second step confirms it (the
+            # parameters move then), or shows the arrays are never changed at all.
+            still = why_still(optimizer) if why_still and all(unchanged) and len(steps) > 1 else None
+            expect(still or not all(unchanged), _NEVER_CHANGED.format(name=name))
+            expect(still or not any(unchanged),
                    f"{name}.step changed only some of the parameters; update every one in the list.")
+        if k == 2 and still:
+            moved = not all(np.array_equal(a, b) for a, b in zip(arrays, before))
+            expect(moved, _NEVER_CHANGED.format(name=name))
+            expect(False, f"after {name}.step (step 1) the parameters were unchanged; they moved "
+                   f"only at step 2.\n  Likely mistake: {still}")
         after.append([p.copy() for p in arrays])
     return after
+
+
+_NEVER_CHANGED = ("after {name}.step the parameter arrays are unchanged. Update them in place "
+                  "(p -= ...): `p = p - ...` makes a new array that is thrown away, and the "
+                  "network would never learn.")
+
+
+def _step_factor(moved, g):
+    """c if moved == c * g for one number c (a learning rate of the learner's own), else None."""
+    c = float(np.sum(moved * g) / np.sum(g * g))
+    return c if np.allclose(moved, c * g, rtol=1e-6, atol=1e-12) else None
+
+
+# --- 6.2 SGD ------------------------------------------------------------------------------------
 
 
 @check_for(
     "6.2", "optimizers.SGD.step",
     hints=(
-        "Loop over the parameters and their gradients together (zip) and subtract "
-        "learning_rate * g from each, in place.",
+        "The layers hold the very arrays that are in params: the step has to change those arrays, "
+        "not make new ones.",
         "Change each array in place: p -= learning_rate * g changes the array the layer holds; p = "
         "p - ... only rebinds a name.",
     ),
 )
 def check_sgd():
     """p <- p - learning_rate * g for every parameter, in place
-    uses the optimizer's learning_rate (checked with 0.5 and 0.1)"""
+    uses the optimizer's learning_rate (checked with 0.5 and 0.1); leaves the gradients unchanged"""
     for rate in (0.5, 0.1):
         params, steps = _problem()
         start = [p.copy() for p in params]
         after = _take_steps(SGD(rate), params, steps[:1], f"SGD(learning_rate={rate})")[0]
         for name, p0, g, p1 in zip(("the matrix", "the vector"), start, steps[0], after):
-            expect_close(p1, p0 - rate * g, f"SGD(learning_rate={rate}).step: {name} after one step", mistakes=[
+            mistakes = [
                 Mistake(p0 + rate * g, "wrong sign: step against the gradient, p - learning_rate * g."),
                 Mistake(p0 - g, "the learning rate is missing: p - learning_rate * g."),
-                Mistake(p0 - 0.01 * g, "use self.learning_rate, not a fixed 0.01."),
-            ])
+                Mistake(p0 - g / rate, "g was divided by the learning rate; multiply: p - learning_rate * g."),
+            ]
+            c = _step_factor(p0 - p1, g)
+            if c is not None:
+                mistakes.append(Mistake(p1, f"every step was {c:.3g} * g, though learning_rate is "
+                                        f"{rate}: is a number of your own in place of "
+                                        "self.learning_rate? The step is self.learning_rate * g."))
+            expect_close(p1, p0 - rate * g, f"SGD(learning_rate={rate}).step: {name} after one step",
+                         mistakes=mistakes)
+
+
+# --- 6.3 momentum -------------------------------------------------------------------------------
+
+
+def _momentum_steps(params, steps, rate, mu, form="right"):
+    """Momentum worked out step by step; the other forms give the usual wrong answers."""
+    p = [x.copy() for x in params]
+    v = [np.zeros_like(x) for x in params]
+    history = []
+    for grads in steps:
+        for i, g in enumerate(grads):
+            if form == "plain sgd":
+                p[i] = p[i] - rate * g
+                continue
+            if form == "uphill":
+                v[i] = mu * v[i] + rate * g
+            elif form == "average":  # v <- mu v + (1 - mu) g, p <- p - rate v
+                v[i] = mu * v[i] - (1 - mu) * g
+            else:
+                v[i] = mu * v[i] - rate * g
+            p[i] = p[i] + (rate * v[i] if form == "average" else v[i])
+        history.append([x.copy() for x in p])
+    return history
+
+
+def _momentum_why_still(optimizer):
+    velocities = getattr(optimizer, "velocities", {})
+    if isinstance(velocities, dict) and any(np.any(np.asarray(v) != 0) for v in velocities.values()):
+        return ("p += v came before the velocity was updated: at step 1 v is still zero, so "
+                "nothing moved (and every later step uses the step before's velocity). Update v "
+                "first, v = momentum * v - learning_rate * g, then p += v.")
+    return None
 
 
 @check_for(
     "6.3", "optimizers.Momentum.step",
     hints=(
-        "Keep one velocity array per parameter, starting at zeros, in self.velocities (keyed by "
-        "the parameter's position). Every step: scale the velocity by momentum, subtract "
-        "learning_rate * g, then add the velocity to the parameter - all in place.",
+        "Something has to last from one call of step to the next, for each parameter separately. "
+        "Where can it live, and what comes first in a step: the velocity or the parameter?",
         "enumerate the zipped pairs to get each parameter's position i, and fetch its velocity with "
         "setdefault(i, np.zeros_like(p)) on self.velocities. The update is v = momentum * v - "
         "learning_rate * g, then p = p + v, both done in place (*=, -=, +=) so that the stored "
@@ -141,38 +261,58 @@ def check_sgd():
 )
 def check_momentum():
     """v <- momentum * v - learning_rate * g; p <- p + v, over three steps, in place
-    one velocity per parameter, starting at zero, kept from step to step"""
-    rate, mu = 0.1, 0.9
+    one velocity per parameter, starting at zero, kept from step to step
+    uses the optimizer's learning_rate and momentum (0.05 and 0.7); leaves the gradients unchanged"""
+    rate, mu = 0.05, 0.7  # not the defaults, so that numbers of the learner's own show
     params, steps = _problem()
-    p = [x.copy() for x in params]
-    v = [np.zeros_like(x) for x in params]
-    sgd = [x.copy() for x in params]
-    after = _take_steps(Momentum(rate, mu), params, steps, "Momentum(learning_rate=0.1, momentum=0.9)")
-    for k, grads in enumerate(steps, start=1):
-        for i, g in enumerate(grads):
-            v[i] = mu * v[i] - rate * g
-            p[i] = p[i] + v[i]
-            sgd[i] = sgd[i] - rate * g
-        for i, name in enumerate(("the matrix", "the vector")):
-            expect_close(after[k - 1][i], p[i], f"Momentum.step: {name} after step {k}", mistakes=[
-                Mistake(sgd[i], "the velocity is not kept between steps (this is plain SGD): store "
-                        "one velocity per parameter in self.velocities and update it in place."),
+    right = _momentum_steps(params, steps, rate, mu)
+    wrong = {form: _momentum_steps(params, steps, rate, mu, form) for form in ("plain sgd", "uphill", "average")}
+    fixed_mu = _momentum_steps(params, steps, rate, 0.9)
+    fixed_rate = _momentum_steps(params, steps, 0.01, mu)
+    name = f"Momentum(learning_rate={rate}, momentum={mu})"
+    after = _take_steps(Momentum(rate, mu), params, steps, name, why_still=_momentum_why_still)
+    for k in range(len(steps)):
+        for i, part in enumerate(("the matrix", "the vector")):
+            expect_close(after[k][i], right[k][i], f"Momentum.step: {part} after step {k + 1}", mistakes=[
+                Mistake(wrong["plain sgd"][k][i], "the velocity is not kept between steps (this is "
+                        "plain SGD). Keep one per parameter in self.velocities and change that array "
+                        "in place (v *= momentum; v -= ...): v = momentum * v - ... makes a new array, "
+                        "and the stored one stays zero."),
+                Mistake(wrong["uphill"][k][i], "wrong sign: the velocity subtracts the gradient, "
+                        "v = momentum * v - learning_rate * g, and then p += v."),
+                Mistake(wrong["average"][k][i], "that is the averaging form, v = momentum * v + (1 - "
+                        "momentum) * g with p -= learning_rate * v; this course's momentum has no (1 - "
+                        "momentum) factor: v = momentum * v - learning_rate * g, then p += v."),
+                Mistake(fixed_mu[k][i], f"the momentum 0.9 is fixed in your code; use "
+                        f"self.momentum (here {mu})."),
+                Mistake(fixed_rate[k][i], f"the learning rate 0.01 is fixed in your code; use "
+                        f"self.learning_rate (here {rate})."),
             ])
 
 
-def _adam_reference_steps(params, steps, rate, b1, b2, eps, bias_correction=True, eps_inside=False):
-    """Adam worked out step by step; variants give the usual wrong answers."""
+# --- 6.4 Adam -----------------------------------------------------------------------------------
+
+
+def _adam_reference_steps(params, steps, rate, b1, b2, eps, form="right"):
+    """Adam worked out step by step; the other forms give the usual wrong answers."""
     p = [x.copy() for x in params]
     m = [np.zeros_like(x) for x in params]
     v = [np.zeros_like(x) for x in params]
     history = []
     for t, grads in enumerate(steps, start=1):
         for i, g in enumerate(grads):
-            m[i] = b1 * m[i] + (1 - b1) * g
-            v[i] = b2 * v[i] + (1 - b2) * g**2
-            m_hat = m[i] / (1 - b1**t) if bias_correction else m[i]
-            v_hat = v[i] / (1 - b2**t) if bias_correction else v[i]
-            p[i] = p[i] - rate * m_hat / (np.sqrt(v_hat + eps) if eps_inside else np.sqrt(v_hat) + eps)
+            if form == "not stored":
+                m[i], v[i] = np.zeros_like(g), np.zeros_like(g)
+            m[i] = b1 * m[i] + (g if form == "no (1 - beta)" else (1 - b1) * g)
+            v[i] = b2 * v[i] + (g**2 if form == "no (1 - beta)" else (1 - b2) * g**2)
+            if form == "no correction":
+                m_hat, v_hat = m[i], v[i]
+            elif form == "power misplaced":
+                m_hat, v_hat = m[i] / (1 - b1) ** t, v[i] / (1 - b2) ** t
+            else:
+                m_hat, v_hat = m[i] / (1 - b1**t), v[i] / (1 - b2**t)
+            root = np.sqrt(v_hat + eps) if form == "eps inside" else np.sqrt(v_hat) + eps
+            p[i] = p[i] + (1 if form == "uphill" else -1) * rate * m_hat / root
         history.append([x.copy() for x in p])
     return history
 
@@ -193,12 +333,58 @@ def _adam_t_per_parameter(params, steps, rate, b1, b2, eps):
     return history
 
 
+ADAM_MISTAKES = {
+    "no correction": "the bias correction is missing: m_hat = m / (1 - beta1**t), v_hat = v / (1 - beta2**t).",
+    "t per parameter": "t must grow once per step, not once per parameter: increase self.t before "
+                       "the loop over parameters.",
+    "uphill": "wrong sign: Adam steps against the gradient, p -= learning_rate * m_hat / (sqrt(v_hat) + eps).",
+    "power misplaced": "the bias correction divides by 1 - beta1**t (one minus beta to the power t), "
+                       "not by (1 - beta1)**t: mind the parentheses.",
+    "no (1 - beta)": "the running averages lack their (1 - beta) factors: m = beta1 * m + (1 - beta1) "
+                     "* g and v = beta2 * v + (1 - beta2) * g**2.",
+    "not stored": "m and v are not kept between steps (each step starts again from zeros): change "
+                  "the arrays stored in self.m[i] and self.v[i] in place (m *= beta1; m += ...), "
+                  "or store the new ones back; m = beta1 * m + ... only makes a new array.",
+}
+
+
+def _adam_hint(error):
+    if isinstance(error, ZeroDivisionError) or "divide by zero" in str(error):
+        return ("1 - beta1**t is 0 while t is 0: increase self.t (self.t += 1) at the start of "
+                "step, before the bias corrections.")
+    if "invalid value" in str(error) and "sqrt" in str(error):
+        return ("v went negative, and its square root is not a number: v = beta2 * v + (1 - "
+                "beta2) * g**2 adds squares, so it never is.")
+    if "invalid value" in str(error) and "divide" in str(error):
+        return ("0 / 0 where a gradient is 0 (so m and v are 0): eps keeps the division safe, "
+                "m_hat / (sqrt(v_hat) + eps).")
+    return _state_hint(error)
+
+
+def _adam_problem(magnitude, seed, zero=False, steady=False, smallest=0.5):
+    """Gradients with random signs and sizes between `smallest` and 2 times `magnitude` (never near 0,
+    where eps would decide the step); with zero=True the first entry of each is exactly 0; with
+    steady=True each entry keeps its sign, so that the steps add up and never cancel."""
+    rng = np.random.default_rng(seed)
+    params = [rng.normal(size=(2, 3)), rng.normal(size=3)]
+    signs = [rng.choice([-1.0, 1.0], size=p.shape) for p in params]
+
+    def gradient(i):
+        sign = signs[i] if steady else rng.choice([-1.0, 1.0], size=params[i].shape)
+        g = magnitude * sign * rng.uniform(smallest, 2.0, size=params[i].shape)
+        if zero:
+            g.flat[0] = 0.0
+        return g
+
+    return params, [[gradient(0), gradient(1)] for _ in range(3)]
+
+
 @check_for(
     "6.4", "optimizers.Adam.step",
     hints=(
-        "Increase self.t once per call, before the loop. For each parameter (by position i), keep "
-        "m and v in self.m[i] and self.v[i], starting at zeros; update them, correct their bias "
-        "with 1 - beta**t, and step - all in place.",
+        "Adam is momentum with a second running average, of g**2, and a step size of its own for "
+        "every parameter. What must last from one call of step to the next, and what counts the "
+        "steps?",
         "The formulas: m <- beta1 * m + (1 - beta1) * g and v <- beta2 * v + (1 - beta2) * g**2; "
         "m_hat = m / (1 - beta1**t) and v_hat = v / (1 - beta2**t); p <- p - learning_rate * m_hat "
         "/ (sqrt(v_hat) + eps). Get m and v with setdefault(i, np.zeros_like(p)) like Momentum's "
@@ -207,22 +393,45 @@ def _adam_t_per_parameter(params, steps, rate, b1, b2, eps):
 )
 def check_adam():
     """Adam's update over three steps, with bias correction, in place
-    t counts steps (not parameters); eps is added outside the square root
-    one m and one v per parameter, kept from step to step"""
+    t counts steps (not parameters); one m and one v per parameter, kept from step to step
+    eps added outside the square root (the paper's "efficient" form, eps added to sqrt(v) with
+    the corrections folded into the step size, is accepted too: it differs by 0.3% at most, and
+    only where gradients are as small as eps's square root); a zero gradient gives no 0 / 0"""
     rate, b1, b2, eps = 0.01, 0.9, 0.999, 1e-8
-    # Small gradients (about 1e-4) make v about 1e-8: then eps inside or outside the root differ.
-    params, steps = _problem(scale=1e-4)
+    params, steps = _adam_problem(1.0, seed=4)
     right = _adam_reference_steps(params, steps, rate, b1, b2, eps)
-    no_correction = _adam_reference_steps(params, steps, rate, b1, b2, eps, bias_correction=False)
-    eps_inside = _adam_reference_steps(params, steps, rate, b1, b2, eps, eps_inside=True)
-    t_per_parameter = _adam_t_per_parameter(params, steps, rate, b1, b2, eps)
-    after = _take_steps(Adam(rate, b1, b2, eps), params, steps, "Adam(learning_rate=0.01)")
+    wrong = {form: _adam_reference_steps(params, steps, rate, b1, b2, eps, form)
+             for form in ADAM_MISTAKES if form != "t per parameter"}
+    wrong["t per parameter"] = _adam_t_per_parameter(params, steps, rate, b1, b2, eps)
+    name = "Adam(learning_rate=0.01)"
+    after = _take_steps(Adam(rate, b1, b2, eps), params, steps, name, error_hint=_adam_hint)
     for k in range(len(steps)):
-        for i, name in enumerate(("the matrix", "the vector")):
-            expect_close(after[k][i], right[k][i], f"Adam.step: {name} after step {k + 1}", rtol=1e-6, atol=1e-10, mistakes=[
-                Mistake(no_correction[k][i], "the bias correction is missing: m_hat = m / (1 - beta1**t), "
-                        "v_hat = v / (1 - beta2**t)."),
-                Mistake(eps_inside[k][i], "eps goes outside the square root: sqrt(v_hat) + eps."),
-                Mistake(t_per_parameter[k][i], "t must grow once per step, not once per parameter: "
-                        "increase self.t before the loop over parameters."),
-            ])
+        for i, part in enumerate(("the matrix", "the vector")):
+            # atol 1e-7: the paper's "efficient" form differs by eps-sized amounts (below 1e-8) only.
+            expect_close(after[k][i], right[k][i], f"Adam.step: {part} after step {k + 1}", rtol=1e-6, atol=1e-7,
+                         mistakes=[Mistake(wrong[form][k][i], text) for form, text in ADAM_MISTAKES.items()])
+
+    # Gradients of 1e-4 to 2e-4 make sqrt(v_hat) as small, where eps inside the root changes every
+    # step by 12% to 40% (sqrt(v_hat + eps) = 1.4e-4 for v_hat = 1e-8); the efficient form (eps
+    # added to sqrt(v), which is eps / sqrt(1 - beta2**t) added to sqrt(v_hat)) by 0.3% at most.
+    params, steps = _adam_problem(1e-4, seed=5, steady=True, smallest=1.0)
+    start = [p.copy() for p in params]
+    right = _adam_reference_steps(params, steps, rate, b1, b2, eps)
+    eps_inside = _adam_reference_steps(params, steps, rate, b1, b2, eps, "eps inside")
+    after = _take_steps(Adam(rate, b1, b2, eps), params, steps, name, error_hint=_adam_hint,
+                        setting=", gradients near 1e-4")
+    for k in range(len(steps)):
+        for i, part in enumerate(("the matrix", "the vector")):
+            expect_close(after[k][i] - start[i], right[k][i] - start[i],
+                         f"Adam.step, gradients near 1e-4: how far {part} moved in {k + 1} step(s)",
+                         rtol=3e-2, atol=1e-6 * rate, mistakes=[
+                             Mistake(eps_inside[k][i] - start[i], "eps goes outside the square root: "
+                                     "sqrt(v_hat) + eps.")])
+
+    params, steps = _adam_problem(1.0, seed=6, zero=True)
+    right = _adam_reference_steps(params, steps, rate, b1, b2, eps)
+    after = _take_steps(Adam(rate, b1, b2, eps), params, steps, name, error_hint=_adam_hint,
+                        setting=", some gradients exactly 0")
+    for i, part in enumerate(("the matrix", "the vector")):
+        expect_close(after[-1][i], right[-1][i], f"Adam.step, some gradients 0: {part} after 3 steps",
+                     rtol=1e-6, atol=1e-7)

@@ -8,6 +8,7 @@ import pytest
 
 from judging import assert_caught, mistake_cases
 from scratchdl.tools import datasets
+from scratchdl.course.checks import run_check
 from scratchdl.course.exercises import substitute
 from scratchdl.layers import Activation, Dense
 from scratchdl.network import Network
@@ -37,7 +38,29 @@ def always_shuffled(n, batch_size, rng=None):
     return [order[i:i + batch_size] for i in range(0, n, batch_size)]
 
 
-# --- 6.2-6.4 optimizers
+def as_generator(n, batch_size, rng=None):
+    order = np.arange(n) if rng is None else rng.permutation(n)
+    for i in range(0, n, batch_size):
+        yield order[i:i + batch_size]
+
+
+def equal_parts(n, batch_size, rng=None):
+    order = np.arange(n) if rng is None else rng.permutation(n)
+    return np.array_split(order, -(-n // batch_size))  # as many parts as batches, but equal sizes
+
+
+def shuffle_returns_none(n, batch_size, rng=None):
+    order = np.arange(n) if rng is None else rng.shuffle(np.arange(n))
+    return [order[i:i + batch_size] for i in range(0, n, batch_size)]
+
+
+def reseeding(n, batch_size, rng=None):
+    # a generator of its own, seeded the same way every call: every epoch in the same order
+    order = np.arange(n) if rng is None else np.random.default_rng(42).permutation(n)
+    return [order[i:i + batch_size] for i in range(0, n, batch_size)]
+
+
+# --- 6.2 SGD
 def sgd_rebinding(self, params, grads):
     for p, g in zip(params, grads):
         p = p - self.learning_rate * g  # noqa: F841 - the classic mistake: a new array, thrown away
@@ -52,6 +75,28 @@ def sgd_first_only(self, params, grads):
     params[0] -= self.learning_rate * grads[0]
 
 
+def sgd_fixed_rate(self, params, grads):
+    for p, g in zip(params, grads):
+        p -= 0.1 * g
+
+
+def sgd_scaling_the_gradient(self, params, grads):
+    for p, g in zip(params, grads):
+        g *= self.learning_rate  # saves an array, but changes the layer's gradient
+        p -= g
+
+
+def sgd_replacing_entries(self, params, grads):
+    for i in range(len(params)):
+        params[i] = params[i] - self.learning_rate * grads[i]
+
+
+def sgd_zip_swapped(self, params, grads):
+    for g, p in zip(params, grads):
+        p -= self.learning_rate * g
+
+
+# --- 6.3 momentum
 def momentum_forgetful(self, params, grads):
     for p, g in zip(params, grads):
         v = np.zeros_like(p)
@@ -59,20 +104,88 @@ def momentum_forgetful(self, params, grads):
         p += v
 
 
-def adam(self, params, grads, correct=True, eps_inside=False, t_per_parameter=False):
-    if not t_per_parameter:
+def momentum_rebinding_v(self, params, grads):
+    for i, (p, g) in enumerate(zip(params, grads)):
+        v = self.velocities.setdefault(i, np.zeros_like(p))
+        v = self.momentum * v - self.learning_rate * g  # a new array: the stored one stays zero
+        p += v
+
+
+def momentum_rebinding_p(self, params, grads):
+    for i, (p, g) in enumerate(zip(params, grads)):
+        v = self.velocities.setdefault(i, np.zeros_like(p))
+        v *= self.momentum
+        v -= self.learning_rate * g
+        p = p + v  # noqa: F841 - the velocity is right, but p is a new array, thrown away
+
+
+def momentum_uphill(self, params, grads):
+    for i, (p, g) in enumerate(zip(params, grads)):
+        v = self.velocities.setdefault(i, np.zeros_like(p))
+        v *= self.momentum
+        v += self.learning_rate * g
+        p += v
+
+
+def momentum_averaging_form(self, params, grads):
+    # the exponential-average convention of some courses: v = beta v + (1 - beta) g
+    for i, (p, g) in enumerate(zip(params, grads)):
+        v = self.velocities.setdefault(i, np.zeros_like(p))
+        v *= self.momentum
+        v += (1 - self.momentum) * g
+        p -= self.learning_rate * v
+
+
+def momentum_p_first(self, params, grads):
+    for i, (p, g) in enumerate(zip(params, grads)):
+        v = self.velocities.setdefault(i, np.zeros_like(p))
+        p += v
+        v *= self.momentum
+        v -= self.learning_rate * g
+
+
+def momentum_fixed_beta(self, params, grads):
+    for i, (p, g) in enumerate(zip(params, grads)):
+        v = self.velocities.setdefault(i, np.zeros_like(p))
+        v *= 0.9
+        v -= self.learning_rate * g
+        p += v
+
+
+def momentum_one_velocity(self, params, grads):
+    for p, g in zip(params, grads):
+        v = self.velocities.setdefault("v", np.zeros_like(p))  # one velocity for every parameter
+        v *= self.momentum
+        v -= self.learning_rate * g
+        p += v
+
+
+# --- 6.4 Adam
+def adam(self, params, grads, correct=True, eps_inside=False, t_per_parameter=False, sign=-1,
+         power_outside=False, one_minus=True, stored=True, t_first=True, eps=True, efficient=False):
+    """Adam, with one thing done wrong (or differently) for each keyword changed."""
+    if not t_per_parameter and t_first:
         self.t += 1
     for i, (p, g) in enumerate(zip(params, grads)):
         if t_per_parameter:
             self.t += 1
-        m = self.m.setdefault(i, np.zeros_like(p))
-        v = self.v.setdefault(i, np.zeros_like(p))
-        m[...] = self.beta1 * m + (1 - self.beta1) * g
-        v[...] = self.beta2 * v + (1 - self.beta2) * g**2
-        m_hat = m / (1 - self.beta1**self.t) if correct else m
-        v_hat = v / (1 - self.beta2**self.t) if correct else v
-        root = np.sqrt(v_hat + self.eps) if eps_inside else np.sqrt(v_hat) + self.eps
-        p -= self.learning_rate * m_hat / root
+        m = self.m.setdefault(i, np.zeros_like(p)) if stored else np.zeros_like(p)
+        v = self.v.setdefault(i, np.zeros_like(p)) if stored else np.zeros_like(p)
+        m[...] = self.beta1 * m + ((1 - self.beta1) * g if one_minus else g)
+        v[...] = self.beta2 * v + ((1 - self.beta2) * g**2 if one_minus else g**2)
+        if efficient:  # Kingma and Ba, end of section 2: eps added to sqrt(v), not sqrt(v_hat)
+            rate = self.learning_rate * np.sqrt(1 - self.beta2**self.t) / (1 - self.beta1**self.t)
+            p -= rate * m / (np.sqrt(v) + self.eps)
+            continue
+        if power_outside:
+            m_hat, v_hat = m / (1 - self.beta1) ** self.t, v / (1 - self.beta2) ** self.t
+        else:
+            m_hat = m / (1 - self.beta1**self.t) if correct else m
+            v_hat = v / (1 - self.beta2**self.t) if correct else v
+        root = np.sqrt(v_hat + self.eps) if eps_inside else np.sqrt(v_hat) + (self.eps if eps else 0)
+        p += sign * self.learning_rate * m_hat / root
+    if not t_first:
+        self.t += 1
 
 
 MISTAKES = [
@@ -80,19 +193,47 @@ MISTAKES = [
     ("6.1", with_replacement, r"used some indices twice"),
     ("6.1", global_random, r"shuffle with the rng you are given"),
     ("6.1", always_shuffled, r"without a generator the indices stay in order"),
+    ("6.1", as_generator, r"returned a generator, not the list.*yield makes a generator"),
+    ("6.1", equal_parts, r"np\.array_split\(order, k\) cuts the order into k nearly equal parts"),
+    ("6.1", shuffle_returns_none, r"rng\.shuffle\(a\) shuffles a in place and returns None"),
+    ("6.1", reseeding, r"gave the same order: draw a new permutation from rng on every call"),
     ("6.2", sgd_rebinding, r"`p = p - \.\.\.` makes a new array that is thrown away"),
     ("6.2", sgd_uphill, r"wrong sign"),
+    ("6.2", sgd_fixed_rate, r"every step was 0\.1 \* g, though learning_rate is 0\.5: is a number of your own in place of self\.learning_rate"),
     ("6.2", sgd_first_only, r"changed only some of the parameters"),
+    ("6.2", sgd_scaling_the_gradient, r"changed the gradient arrays.*g \*= \.\.\."),
+    ("6.2", sgd_replacing_entries, r"params\[i\] = params\[i\] - \.\.\. replaces the list's entry"),
+    ("6.2", sgd_zip_swapped, r"zip\(params, grads\) gives \(p, g\) in that order"),
     ("6.3", momentum_forgetful, r"velocity is not kept between steps"),
+    ("6.3", momentum_rebinding_v, r"velocity is not kept.*v = momentum \* v - \.\.\. makes a new array"),
+    ("6.3", momentum_rebinding_p, r"`p = p - \.\.\.` makes a new array that is thrown away"),
+    ("6.3", momentum_uphill, r"wrong sign: the velocity subtracts the gradient"),
+    ("6.3", momentum_averaging_form, r"the averaging form.*no \(1 - momentum\) factor"),
+    ("6.3", momentum_p_first, r"p \+= v came before the velocity was updated"),
+    ("6.3", momentum_fixed_beta, r"the momentum 0\.9 is fixed in your code; use self\.momentum"),
+    ("6.3", momentum_one_velocity, r"each parameter needs its own, np\.zeros_like\(p\), kept under its position"),
     ("6.4", lambda self, p, g: adam(self, p, g, correct=False), r"bias correction is missing"),
     ("6.4", lambda self, p, g: adam(self, p, g, eps_inside=True), r"eps goes outside the square root"),
     ("6.4", lambda self, p, g: adam(self, p, g, t_per_parameter=True), r"t must grow once per step"),
+    ("6.4", lambda self, p, g: adam(self, p, g, sign=+1), r"wrong sign: Adam steps against the gradient"),
+    ("6.4", lambda self, p, g: adam(self, p, g, power_outside=True), r"not by \(1 - beta1\)\*\*t"),
+    ("6.4", lambda self, p, g: adam(self, p, g, one_minus=False), r"lack their \(1 - beta\) factors"),
+    ("6.4", lambda self, p, g: adam(self, p, g, stored=False), r"m and v are not kept between steps"),
+    ("6.4", lambda self, p, g: adam(self, p, g, t_first=False), r"1 - beta1\*\*t is 0 while t is 0"),
+    ("6.4", lambda self, p, g: adam(self, p, g, eps=False), r"0 / 0 where a gradient is 0.*eps keeps the division safe"),
 ]
 
 
 @pytest.mark.parametrize("exercise_id, wrong, pattern", mistake_cases(MISTAKES))
 def test_check_names_the_mistake(exercise_id, wrong, pattern):
     assert_caught(exercise_id, wrong, pattern)
+
+
+def test_adam_in_the_papers_efficient_form_passes():
+    # eps added to sqrt(v), the bias corrections folded into the step size: correct Adam, written
+    # differently from the docstring's formula (Keras does it this way).
+    with substitute("6.4", lambda self, p, g: adam(self, p, g, efficient=True)):
+        run_check("6.4")
 
 
 # --- fit, predict, evaluate ------------------------------------------------------------------

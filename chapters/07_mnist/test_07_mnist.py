@@ -6,11 +6,30 @@ import pytest
 
 from judging import assert_caught, mistake_cases
 from scratchdl.baseline import NearestMean
-from scratchdl.metrics import accuracy, confusion_matrix, format_report, per_class_report
+from scratchdl.metrics import accuracy, confusion_matrix, format_report, one_hot, per_class_report
 from scratchdl.tools.mnist import load_mnist
 from scratchdl.network import Network
 from scratchdl.optimizers import AdamW
 from scratchdl.training import fit
+
+
+# --- 7.1 one_hot
+def one_hot_setting_whole_columns(labels, n_classes):
+    encoded = np.zeros((len(labels), n_classes))
+    encoded[:, labels] = 1.0  # sets every row's label columns, not row i's alone
+    return encoded
+
+
+def one_hot_setting_whole_rows(labels, n_classes):
+    encoded = np.zeros((len(labels), n_classes))
+    encoded[labels] = 1.0
+    return encoded
+
+
+def one_hot_rows_numbered_by_class(labels, n_classes):
+    encoded = np.zeros((len(labels), n_classes))
+    encoded[np.arange(n_classes), labels] = 1.0
+    return encoded
 
 
 def one_hot_transposed(labels, n_classes):
@@ -21,10 +40,31 @@ def one_hot_too_narrow(labels, n_classes):
     return np.eye(labels.max() + 1)[labels]
 
 
+def one_hot_ten_classes(labels, n_classes):
+    return np.eye(10)[labels]  # MNIST's ten, whatever n_classes says
+
+
 def one_hot_off_by_one(labels, n_classes):
     return np.eye(n_classes)[labels - 1]
 
 
+def one_hot_zeros_without_tuple(labels, n_classes):
+    encoded = np.zeros(len(labels), n_classes)
+    encoded[np.arange(len(labels)), labels] = 1.0
+    return encoded
+
+
+def one_hot_integers(labels, n_classes):
+    encoded = np.zeros((len(labels), n_classes), dtype=int)
+    encoded[np.arange(len(labels)), labels] = 1
+    return encoded
+
+
+def one_hot_as_lists(labels, n_classes):
+    return [[1.0 if j == label else 0.0 for j in range(n_classes)] for label in labels]
+
+
+# --- 7.2 accuracy
 def accuracy_count(y_pred, y_true):
     return int(np.sum(y_pred == y_true))
 
@@ -33,9 +73,51 @@ def accuracy_percent(y_pred, y_true):
     return 100 * float(np.mean(y_pred == y_true))
 
 
+def accuracy_error_rate(y_pred, y_true):
+    return float(np.mean(y_pred != y_true))
+
+
+def accuracy_without_mean(y_pred, y_true):
+    return y_pred == y_true
+
+
+def accuracy_integer_division(y_pred, y_true):
+    return np.sum(y_pred == y_true) // len(y_true)
+
+
+def accuracy_argmax_of_labels(y_pred, y_true):
+    # as if y_pred were the network's probabilities
+    return float(np.mean(np.argmax(y_pred, axis=1) == y_true))
+
+
+def accuracy_rounded(y_pred, y_true):
+    return round(float(np.mean(y_pred == y_true)), 2)
+
+
+# --- 7.3 NearestMean.fit
 def means_as_sums(self, X, y):
     X = X.reshape(len(X), -1)
     self.means = np.eye(self.n_classes)[y].T @ X
+    return self
+
+
+def fit_dividing_by_all_images(self, X, y):
+    X = X.reshape(len(X), -1)
+    self.means = np.stack([X[y == k].sum(axis=0) / len(y == k) for k in range(self.n_classes)])  # len of a mask is n
+    return self
+
+
+def fit_assuming_equal_classes(self, X, y):
+    X = X.reshape(len(X), -1)
+    per_class = len(X) / self.n_classes  # MNIST's classes are nearly balanced, these are not
+    self.means = np.stack([X[y == k].sum(axis=0) / per_class for k in range(self.n_classes)])
+    return self
+
+
+def fit_counts_not_a_column(self, X, y):
+    X = X.reshape(len(X), -1)
+    Y = one_hot(y, self.n_classes)
+    self.means = (Y.T @ X) / Y.sum(axis=0)
     return self
 
 
@@ -44,31 +126,159 @@ def fit_not_flattened(self, X, y):
     return self
 
 
+def fit_not_flattened_matmul(self, X, y):
+    Y = one_hot(y, self.n_classes)
+    self.means = (Y.T @ X) / Y.sum(axis=0)[:, None]
+    return self
+
+
+def fit_flattening_to_784(self, X, y):
+    X = X.reshape(len(X), 784)
+    self.means = np.stack([X[y == k].mean(axis=0) for k in range(self.n_classes)])
+    return self
+
+
+def fit_mean_over_everything(self, X, y):
+    X = X.reshape(len(X), -1)
+    self.means = np.array([X[y == k].mean() for k in range(self.n_classes)])  # no axis
+    return self
+
+
+def fit_over_ten_classes(self, X, y):
+    X = X.reshape(len(X), -1)
+    self.means = np.stack([X[y == k].mean(axis=0) for k in range(10)])
+    return self
+
+
+def fit_means_in_a_list(self, X, y):
+    X = X.reshape(len(X), -1)
+    self.means = [X[y == k].mean(axis=0) for k in range(self.n_classes)]
+    return self
+
+
+def fit_counts_as_a_row(self, X, y):
+    X = X.reshape(len(X), -1)
+    Y = one_hot(y, self.n_classes)
+    self.means = (Y.T @ X) / Y.sum(axis=0, keepdims=True)  # (1, n_classes): a row, not a column
+    return self
+
+
 def fit_returning_nothing(self, X, y):
     X = X.reshape(len(X), -1)
     self.means = np.stack([X[y == k].mean(axis=0) for k in range(self.n_classes)])
 
 
-def predict_farthest(self, X):
+def fit_reshaping_in_place(self, X, y):
+    X.shape = (len(X), -1)  # reshapes the caller's array
+    self.means = np.stack([X[y == k].mean(axis=0) for k in range(self.n_classes)])
+    return self
+
+
+def fit_accumulating_across_calls(self, X, y):
     X = X.reshape(len(X), -1)
-    return np.stack([((X - m) ** 2).mean(axis=1) for m in self.means], axis=1).argmax(axis=1)
+    if self.means is None:
+        self.means = np.zeros((self.n_classes, X.shape[1]))
+    for k in range(self.n_classes):
+        self.means[k] += X[y == k].mean(axis=0)  # a second fit adds to the first
+    return self
+
+
+# --- 7.4 NearestMean.predict
+def _distances(X, means):
+    return np.stack([((X - m) ** 2).mean(axis=1) for m in means], axis=1)
+
+
+def predict_not_flattened(self, X):
+    return _distances(X, self.means).argmin(axis=1)
+
+
+def predict_farthest(self, X):
+    return _distances(X.reshape(len(X), -1), self.means).argmax(axis=1)
 
 
 def predict_by_dot_product(self, X):
     return (X.reshape(len(X), -1) @ self.means.T).argmax(axis=1)
 
 
+def predict_stacking_classes_first(self, X):
+    X = X.reshape(len(X), -1)
+    return np.stack([((X - m) ** 2).mean(axis=1) for m in self.means]).argmin(axis=1)
+
+
+def predict_averaging_over_images(self, X):
+    X = X.reshape(len(X), -1)
+    return np.stack([((X - m) ** 2).mean(axis=0) for m in self.means], axis=1).argmin(axis=1)
+
+
+def predict_without_squaring(self, X):
+    X = X.reshape(len(X), -1)
+    return np.stack([(X - m).mean(axis=1) for m in self.means], axis=1).argmin(axis=1)
+
+
+def predict_returning_distances(self, X):
+    return _distances(X.reshape(len(X), -1), self.means)
+
+
+def predict_all_means_at_once(self, X):
+    X = X.reshape(len(X), -1)
+    return ((X - self.means) ** 2).mean(axis=1).argmin()
+
+
+def predict_into_float_zeros(self, X):
+    X = X.reshape(len(X), -1)
+    labels = np.zeros(len(X))
+    for i, x in enumerate(X):
+        labels[i] = np.argmin(((self.means - x) ** 2).mean(axis=1))
+    return labels
+
+
+def predict_returning_list(self, X):
+    X = X.reshape(len(X), -1)
+    return [int(np.argmin(((self.means - x) ** 2).mean(axis=1))) for x in X]
+
+
 MISTAKES = [
+    ("7.1", one_hot_setting_whole_columns, r"encoded\[:, labels\] = 1 sets whole columns"),
+    ("7.1", one_hot_setting_whole_rows, r"whole rows are 1: encoded\[labels\] = 1"),
+    ("7.1", one_hot_rows_numbered_by_class, r"np\.arange\(n_classes\) = 4 of them, do not pair up with the 5 labels"),
     ("7.1", one_hot_transposed, r"\(n_classes, n\)"),
     ("7.1", one_hot_too_narrow, r"must be n_classes = 4, not the largest label \+ 1"),
+    ("7.1", one_hot_ten_classes, r"a hard-coded 10; take the width from the n_classes argument"),
     ("7.1", one_hot_off_by_one, r"off by one"),
+    ("7.1", one_hot_zeros_without_tuple, r"np\.zeros takes the shape as one tuple"),
+    ("7.1", one_hot_integers, r"returned integers .*asks for floats"),
+    ("7.1", one_hot_as_lists, r"rows built as Python lists"),
     ("7.2", accuracy_count, r"returned 5, the number right"),
     ("7.2", accuracy_percent, r"a percentage"),
+    ("7.2", accuracy_error_rate, r"the error rate.*!= where == belongs"),
+    ("7.2", accuracy_without_mean, r"the mean is missing"),
+    ("7.2", accuracy_integer_division, r"integer division \(//\) or int\(\) rounds the fraction down"),
+    ("7.2", accuracy_argmax_of_labels, r"y_pred holds labels already.*The argmax belongs"),
+    ("7.2", accuracy_rounded, r"0\.625 rounded"),
     ("7.3", means_as_sums, r"these are the sums"),
+    ("7.3", fit_dividing_by_all_images, r"divided by 6, the number of all images"),
+    ("7.3", fit_assuming_equal_classes, r"as if every class had as many images"),
+    ("7.3", fit_counts_not_a_column, r"make the counts a column, counts\[:, None\]"),
     ("7.3", fit_not_flattened, r"flatten the images first"),
-    ("7.3", fit_returning_nothing, r"should return self"),
+    ("7.3", fit_not_flattened_matmul, r"fit works on rows but not on images.*flatten each image"),
+    ("7.3", fit_flattening_to_784, r"a hard-coded 784"),
+    ("7.3", fit_mean_over_everything, r"each class got one number, the mean over all its pixels"),
+    ("7.3", fit_over_ten_classes, r"averaged a class with no images.*a hard-coded 10, or classes counted from 1"),
+    ("7.3", fit_means_in_a_list, r"collected but never stacked"),
+    ("7.3", fit_counts_as_a_row, r"the counts are a row, \(1, 3\), and must be a column"),
+    ("7.3", fit_returning_nothing, r"the `return self` at the end is missing"),
+    ("7.3", fit_reshaping_in_place, r"changed the shape of its input array.*x\.shape = \.\.\. reshapes the caller.s array"),
+    ("7.3", fit_accumulating_across_calls, r"run twice on the same model, gave a different answer the second time.*use = where you wrote \+="),
+    ("7.4", predict_not_flattened, r"predict works on rows but not on images.*flatten each image"),
     ("7.4", predict_farthest, r"picked the farthest mean"),
     ("7.4", predict_by_dot_product, r"largest dot product"),
+    ("7.4", predict_stacking_classes_first, r"stacked classes-first"),
+    ("7.4", predict_averaging_over_images, r"averaged over the images \(axis=0\)"),
+    ("7.4", predict_without_squaring, r"averaged without squaring"),
+    ("7.4", predict_returning_distances, r"the argmin is missing"),
+    ("7.4", predict_all_means_at_once, r"cannot be subtracted as they are.*X\[:, None, :\] - self\.means\[None\]"),
+    ("7.4", predict_into_float_zeros, r"labels written into an array of floats"),
+    ("7.4", predict_returning_list, r"labels collected in a list"),
 ]
 
 

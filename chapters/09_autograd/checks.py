@@ -7,6 +7,8 @@ random G. The backward pass is judged on stand-in operations defined here, with 
 unbroadcast and topological order standing in for yours, so that each check judges one exercise.
 """
 
+import re
+
 import numpy as np
 
 from scratchdl.autograd import Exp, MatMul, Mul, Operation, ReLU, Sum, Tensor, apply, topological_order, unbroadcast
@@ -16,15 +18,13 @@ from scratchdl.course.expect import (
     call,
     call_twice,
     describe_error,
+    differences,
     expect,
     expect_array,
     expect_close,
     expect_dtype_kept,
     expect_same_again,
-    expect_unchanged,
-    shape_hint,
     short,
-    show,
 )
 from scratchdl.course.numeric import central_differences
 from scratchdl.course.exercises import ExerciseTodo, substitute
@@ -35,14 +35,6 @@ TOLERANCE = dict(rtol=1e-6, atol=1e-7)  # numerical gradients of float64 code ag
 def _as_array(x):
     """numpy scalars (np.float64) are fine wherever an array of shape () is expected."""
     return np.asarray(x) if isinstance(x, np.generic) else x
-
-
-def _expect_float32_kept(got, what, likely):
-    """expect_dtype_kept for float32, with the likely mistake of this exercise named."""
-    try:
-        expect_dtype_kept(got, np.float32, what)
-    except CheckFailed as failed:
-        raise CheckFailed(f"{failed}\n  Likely mistake: {likely}") from None
 
 
 # --- 9.1 unbroadcast ------------------------------------------------------------------------------
@@ -67,16 +59,17 @@ def _unbroadcast_mistakes(grad, shape, right):
     kept = tuple(s for s in shape if s != 1)
     count = grad.size // max(int(np.prod(shape)), 1)
     from_left = tuple(range(len(shape), grad.ndim))
+    axes = "axis" if leading == 1 else "axes"
     return [
         Mistake(lambda g: leading > 0 and g.shape == (1,) * leading + tuple(shape)
-                and np.allclose(g.reshape(shape), right), f"the {leading} leading axes that "
+                and np.allclose(g.reshape(shape), right), f"the {leading} leading {axes} that "
                 f"broadcasting added must go, not stay as axes of size 1 (shape {(1,) * leading + tuple(shape)}, "
                 f"not {shape}): sum over them without keepdims. keepdims=True is only for the "
                 "axes where shape has a 1."),
         Mistake(lambda g: leading > 0 and 1 in shape and g.shape != tuple(shape)
                 and np.allclose(g, _size_one_axes_first(grad, shape)), f"you summed over the axes "
                 f"where shape has a 1 before the leading axes were gone, so shape's axis numbers "
-                f"pointed at the wrong axes of grad ({grad.shape} has {leading} more axes than "
+                f"pointed at the wrong axes of grad ({grad.shape} has {leading} more {axes} than "
                 f"{shape}). Sum away the leading axes first, then the axes where shape has a 1 "
                 "(or add grad.ndim - len(shape) to each of their numbers)."),
         Mistake(lambda g: g.shape == grad.shape and np.allclose(g, grad), f"you returned grad "
@@ -112,10 +105,10 @@ def _unbroadcast_mistakes(grad, shape, right):
         "An input that was broadcast was used once per copy, so its gradient adds up the "
         "gradients of all its copies. Which axes of grad are copies? Line the two shapes up "
         "from the right, as numpy does, and compare them axis by axis.",
-        "Two steps. Broadcasting adds axes at the front: sum grad over its first "
-        "grad.ndim - len(shape) axes. np.sum takes a tuple of axes, and tuple(range(k)) is the first k: sum over those with k = "
-        "grad.ndim - len(shape). Then find, with enumerate(shape), the axes where shape has a 1 and "
-        "grad does not, and sum over them with keepdims=True so that they stay as axes of size 1.",
+        "Two steps. Broadcasting adds axes at the front: sum grad over its first k = "
+        "grad.ndim - len(shape) axes (np.sum takes a tuple of axes, and tuple(range(k)) is the "
+        "first k). Then find, with enumerate(shape), the axes where shape has a 1 and grad does "
+        "not, and sum over them with keepdims=True so that they stay as axes of size 1.",
     ),
 )
 def check_unbroadcast():
@@ -138,7 +131,7 @@ def check_unbroadcast():
     grad = rng.normal(size=(2, 4, 3)).astype(np.float32)
     what = "unbroadcast(grad, (4, 1)) for float32 grad of shape (2, 4, 3)"
     got = _as_array(call(what, unbroadcast, grad, (4, 1)))
-    _expect_float32_kept(got, what, "an array made with np.zeros(shape) or a dtype=float is "
+    expect_dtype_kept(got, np.float32, what, "an array made with np.zeros(shape) or a dtype=float is "
                          "float64 whatever grad is; sum grad itself (grad.sum(...)), which keeps its dtype.")
 
 
@@ -165,14 +158,47 @@ def _gradients(got, n_inputs, what):
     return [_as_array(g) for g in got]
 
 
-def _run_rule(op, inputs, G, what, error_hint=""):
-    """op.forward(*inputs), then op.backward(G); returns the gradients as a list of arrays."""
+IN_PLACE = ("an in-place operation on grad (grad *= ..., grad[...] = ...) writes into the "
+            "array of the node that passed it on. Compute a new array instead (grad * ...).")
+
+
+def _run_rule(op, inputs, G, what, error_hint="", in_place=IN_PLACE):
+    """op.forward(*inputs), then op.backward(G) twice; returns the first gradients as a list of
+    arrays. backward must leave grad and the arrays forward kept (self.a, self.out) as they were,
+    and a second backward after the same forward must give the same gradients. `in_place` is
+    the likely mistake of a rule that changed grad."""
     op.forward(*[x.copy() for x in inputs])
+    kept = {name: value.copy() for name, value in vars(op).items() if isinstance(value, np.ndarray)}
     given = G.copy()
-    got = call(what, op.backward, given, error_hint=error_hint)
-    grads = _gradients(got, len(inputs), what)
-    expect_unchanged(G, given, what)
+    grads = _gradients(call(what, op.backward, given, error_hint=error_hint), len(inputs), what)
+    changed = int(np.sum(given != G))
+    expect(changed == 0, f"{what} changed its input array in place: {changed} of {G.size} entries "
+           f"of grad, the gradient it was given, are different now.\n  Likely mistake: {in_place}")
+    for name, before in kept.items():
+        expect(np.array_equal(getattr(op, name), before), f"{what} changed self.{name}, the array "
+               f"forward kept, in place: a second backward after the same forward would use other "
+               f"numbers.\n  Likely mistake: an in-place operation on self.{name} (self.{name} *= "
+               f"grad, or *= on a name for it). Compute a new array instead: grad * self.{name}.")
+    first = [np.array(g, copy=True) for g in grads]  # a later call must not change these either
+    again = _gradients(call(what, op.backward, G.copy(), error_hint=error_hint), len(inputs), what)
+    for i, (before, after) in enumerate(zip(first, again)):
+        # one gradient at a time: expect_same_again cannot show a tuple of arrays of two shapes
+        expect_same_again(before, after, f"{what}, called a second time after the same forward "
+                          f"(gradient {i + 1} of {len(first)})")
     return grads
+
+
+FLOAT64_MADE = ("an array built as float64 - np.ones(...), np.zeros(...), .astype(float), "
+                "dtype=float - turns float32 into float64. Compute from grad and what forward "
+                "kept alone, or build with dtype=grad.dtype.")
+
+
+def _expect_float32_rule(op, inputs, G, names, what, likely=FLOAT64_MADE):
+    """The rule run on float32 inputs and grad must return float32 gradients."""
+    op.forward(*[x.astype(np.float32) for x in inputs])
+    grads = _gradients(call(what, op.backward, G.astype(np.float32)), len(inputs), what)
+    for got, name in zip(grads, names):
+        expect_dtype_kept(got, np.float32, f"{what}: {name}", likely)
 
 
 def _expect_gradients(grads, truths, names, what, mistakes_for):
@@ -185,8 +211,9 @@ def _expect_gradients(grads, truths, names, what, mistakes_for):
 @check_for(
     "9.2", "autograd.Mul.backward",
     hints=(
-        "Hold b fixed: out = a * b changes by b for every unit change of a, element by element. "
-        "Then the chain rule multiplies by grad. The same for b, with the roles swapped.",
+        "Hold b fixed: how much does out = a * b change, element by element, when a changes a "
+        "little? That is the local derivative; the chain rule combines it with the gradient "
+        "that arrives. Then the same for b.",
         "The gradient for a is grad times b and the gradient for b is grad times a, element by "
         "element (*), using the inputs forward kept in self.a and self.b. Return them as a pair, "
         "a's first.",
@@ -194,11 +221,14 @@ def _expect_gradients(grads, truths, names, what, mistakes_for):
 )
 def check_mul_backward():
     """grad_a = grad * b and grad_b = grad * a, compared with numerical gradients of forward
-    returns a tuple (grad_a, grad_b); leaves grad unchanged"""
+    returns a tuple (grad_a, grad_b); leaves grad, self.a and self.b unchanged
+    backward twice after one forward gives the same gradients; float32 stays float32"""
     rng = np.random.default_rng(2)
     a, b, G = rng.normal(size=(3, 4)), rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
     what = "Mul.backward(grad) for a, b and grad of shape (3, 4)"
-    grads = _run_rule(Mul(), (a, b), G, what)
+    grads = _run_rule(Mul(), (a, b), G, what, in_place=(
+        "grad *= self.b writes into grad, the caller's array, and grad_b then uses the changed "
+        "numbers. Compute new arrays: grad * self.b and grad * self.a."))
     truths = _numeric_input_gradients(Mul, (a, b), G)
     other = (b, a)
     _expect_gradients(grads, truths, ("grad_a", "grad_b"), what, lambda i: [
@@ -209,7 +239,27 @@ def check_mul_backward():
         Mistake(G, "that is the rule of addition, which passes grad on unchanged; a product "
                 "scales it by the other input."),
         Mistake(G * a * b, "multiply grad by the other input only, not by both."),
+        Mistake(lambda g: g.ndim == 2 and g.shape[0] == g.shape[1] != G.shape[1],
+                "that is the rule of the matrix product (grad @ b.T, exercise 9.3). Mul is "
+                "elementwise: grad * self.b, with the shape of grad."),
     ])
+    _expect_float32_rule(Mul(), (a, b), G, ("grad_a", "grad_b"), "Mul.backward(grad) for float32 a, b and grad")
+
+
+
+def _matmul_hint(a, b, G):
+    """The likely mistake behind an exception in MatMul.backward, from what numpy said."""
+    def hint(error):
+        text = str(error)
+        if "broadcast" in text:
+            return ("a matrix product's backward uses matrix products, not the elementwise *: "
+                    "grad_a = grad @ b.T and grad_b = a.T @ grad.")
+        if re.search(r"size \d+ is different from \d+|not aligned", text):
+            return (f"grad is {G.shape}, a {a.shape}, b {b.shape}: grad_a = grad @ b.T, "
+                    f"{G.shape} @ {b.T.shape} -> {a.shape}, and grad_b = a.T @ grad, {a.T.shape} "
+                    f"@ {G.shape} -> {b.shape}. Check which factor is transposed, and their order.")
+        return ""
+    return hint
 
 
 @check_for(
@@ -223,15 +273,13 @@ def check_mul_backward():
 )
 def check_matmul_backward():
     """grad_a = grad @ b.T (shape of a) and grad_b = a.T @ grad (shape of b)
-    compared with numerical gradients of forward; returns a tuple; leaves grad unchanged"""
+    compared with numerical gradients of forward; returns a tuple; leaves grad, self.a, self.b unchanged
+    backward twice after one forward gives the same gradients; float32 stays float32"""
     rng = np.random.default_rng(3)
     n, k, m = 5, 3, 4  # all different, so that a transpose or a swap cannot go unnoticed
     a, b, G = rng.normal(size=(n, k)), rng.normal(size=(k, m)), rng.normal(size=(n, m))
     what = f"MatMul.backward(grad) for a of shape {a.shape}, b {b.shape}, grad {G.shape}"
-    grads = _run_rule(MatMul(), (a, b), G, what, error_hint=(
-        f"the shapes do not fit. grad is {G.shape}, a is {a.shape}, b is {b.shape}: grad_a must "
-        "have a's shape, grad @ b.T; grad_b must have b's shape, a.T @ grad. A matrix product's "
-        "backward uses matrix products, not the elementwise *."))
+    grads = _run_rule(MatMul(), (a, b), G, what, error_hint=_matmul_hint(a, b, G))
     truths = _numeric_input_gradients(MatMul, (a, b), G)
     expected_shapes = (a.shape, b.shape)
     _expect_gradients(grads, truths, ("grad_a", "grad_b"), what, lambda i: [
@@ -244,25 +292,43 @@ def check_matmul_backward():
         Mistake(truths[i] / n, "do not divide by n: a loss that averages over the batch already "
                 "has the 1/n in grad."),
     ])
+    _expect_float32_rule(MatMul(), (a, b), G, ("grad_a", "grad_b"), "MatMul.backward(grad) for float32 a, b and grad")
+
+
+
+def _sum_hint(axis, keepdims):
+    """The likely mistake behind an exception in Sum(axis, keepdims).backward."""
+    def hint(error):
+        text = str(error)
+        if keepdims and ("broadcast" in text or "dimensions" in text):
+            return ("with keepdims=True the summed axes are still in grad, as axes of size 1: "
+                    "put them back with np.expand_dims only when keepdims is False.")
+        if axis is None and isinstance(error, TypeError) and "NoneType" in text:
+            return ("self.axis is None when every axis is summed: use self.axes, the summed "
+                    "axes as a tuple of non-negative ints, which forward kept for this.")
+        return ("put the summed axes back as axes of size 1 before copying: "
+                "grad = np.expand_dims(grad, self.axes) when keepdims is False, then "
+                "np.broadcast_to(grad, self.shape).")
+    return hint
 
 
 @check_for(
     "9.4", "autograd.Sum.backward",
     hints=(
-        "Every element of a went into the sum once, so its gradient is the gradient of the "
-        "output element it went into: copy grad back along the summed axes. "
-        "np.broadcast_to(grad, self.shape) copies - once the summed axes are back in grad as "
-        "axes of size 1 (np.expand_dims(grad, self.axes)), which matters when keepdims is False.",
-        "When keepdims is False, first put the summed axes back with np.expand_dims and self.axes; "
-        "then np.broadcast_to stretches grad to a's shape, self.shape. backward returns one "
-        "gradient per input: here a tuple of one.",
+        "Every element of a went into the sum once, with weight 1: which gradient does it get, "
+        "and from which element of grad? Mind the shapes: with keepdims=False the summed axes "
+        "are gone from grad.",
+        "When keepdims is False, first put the summed axes back with np.expand_dims(grad, "
+        "self.axes); then np.broadcast_to(grad, self.shape) copies grad along them to a's shape. "
+        "backward returns one gradient per input: here a tuple of one.",
     ),
 )
 def check_sum_backward():
     """copies grad back to the shape of a: sum over everything, over one axis, over two axes
     with and without keepdims, with a negative axis
     the summed axis comes back in the right place, also for a square input
-    returns a tuple (grad_a,); leaves grad unchanged"""
+    returns a tuple (grad_a,); leaves grad unchanged
+    backward twice after one forward gives the same gradients; float32 stays float32"""
     rng = np.random.default_rng(4)
     cases = [((4, 3), None, False), ((4, 3), 0, True), ((3, 3), 1, False), ((2, 3, 4), (0, 2), False),
              ((2, 3, 4), (0, 2), True), ((4, 3), -1, False)]
@@ -270,16 +336,15 @@ def check_sum_backward():
         a = rng.normal(size=shape)
         G = rng.normal(size=np.sum(a, axis=axis, keepdims=keepdims).shape)
         what = f"Sum(axis={axis}, keepdims={keepdims}).backward(grad) for a of shape {shape}, grad {G.shape}"
-        (got,) = _run_rule(Sum(axis, keepdims), (a,), G, what, error_hint=(
-            "put the summed axes back as axes of size 1 before copying: "
-            "grad = np.expand_dims(grad, self.axes) when keepdims is False, then "
-            "np.broadcast_to(grad, self.shape)."))
+        (got,) = _run_rule(Sum(axis, keepdims), (a,), G, what, error_hint=_sum_hint(axis, keepdims))
         (right,) = _numeric_input_gradients(lambda: Sum(axis, keepdims), (a,), G)
         count = a.size // G.size
         expect_array(got, what)
         expect_close(got, right, what, inputs={"grad": G}, mistakes=[
             Mistake(lambda g: g.shape == G.shape != shape, f"the gradient must have the shape of a, "
                     f"{shape}: copy grad along the summed axes (np.broadcast_to(grad, self.shape))."),
+            Mistake(np.ones(shape), "you left out grad: each element of a gets the gradient of the "
+                    "output element it went into - grad, copied back - not 1."),
             Mistake(right / count, "that is the rule of the mean. A sum passes grad to each of its "
                     "terms unchanged, with no division."),
             Mistake(lambda g: G.ndim == 1 and g.shape == shape and np.allclose(g, np.broadcast_to(G, shape)),
@@ -287,26 +352,35 @@ def check_sum_backward():
                     "the *last* axis. Put the summed axis back first, np.expand_dims(grad, "
                     "self.axes), so that it lines up where the sum took it away."),
         ], **TOLERANCE)
+    a = rng.normal(size=(4, 3))
+    _expect_float32_rule(Sum(1, True), (a,), rng.normal(size=(4, 1)), ("grad_a",),
+                         "Sum(axis=1, keepdims=True).backward(grad) for float32 a and grad",
+                         "np.ones(self.shape) is float64 whatever grad is, and so is its product "
+                         "with grad: copy grad itself, np.broadcast_to(grad, self.shape).")
+
 
 
 @check_for(
     "9.5", "autograd.Exp.backward",
     hints=(
-        "The derivative of exp is exp itself, and forward kept exp(a) in self.out. Then the "
-        "chain rule multiplies by grad.",
+        "What is the derivative of exp? Then look at what forward kept in self: it has already "
+        "computed it.",
         "Multiply grad element by element by self.out, which is exp(a), and return it in a tuple of "
         "one: backward returns one gradient per input.",
     ),
 )
 def check_exp_backward():
     """grad_a = grad * exp(a), using the exp(a) forward kept (self.out)
-    compared with numerical gradients; returns a tuple (grad_a,); leaves grad unchanged"""
+    compared with numerical gradients; returns a tuple (grad_a,); leaves grad and self.out unchanged
+    backward twice after one forward gives the same gradients; float32 stays float32"""
     rng = np.random.default_rng(5)
     a, G = rng.uniform(-2, 2, size=(3, 4)), rng.normal(size=(3, 4))
     what = "Exp.backward(grad) for a and grad of shape (3, 4)"
     (got,) = _run_rule(Exp(), (a,), G, what, error_hint=(
         "forward kept only self.out = exp(a). The derivative of exp is exp(a) itself, so the "
-        "rule needs nothing else: grad * self.out."))
+        "rule needs nothing else: grad * self.out."), in_place=(
+        "grad *= self.out writes into grad, the caller's array. Return a new array: "
+        "(grad * self.out,)."))
     (right,) = _numeric_input_gradients(Exp, (a,), G)
     expect_array(got, what)
     expect_close(got, right, what, inputs={"a": a}, mistakes=[
@@ -317,24 +391,29 @@ def check_exp_backward():
         Mistake(G * a, "the derivative of exp(a) is exp(a), not a."),
         Mistake(G * np.log(np.abs(a)), "the derivative of exp(a) is exp(a), not log(a)."),
     ], **TOLERANCE)
+    _expect_float32_rule(Exp(), (a,), G, ("grad_a",), "Exp.backward(grad) for float32 a and grad")
+
 
 
 @check_for(
     "9.6", "autograd.ReLU.backward",
     hints=(
-        "Where a > 0, relu is the identity and the gradient passes through; elsewhere relu is "
-        "flat and the gradient is stopped. A comparison gives the mask.",
+        "Where is relu's slope 1, and where 0? The gradient that arrives passes through where "
+        "the slope is 1 and is stopped where it is 0.",
         "self.a > 0 is a boolean mask: multiplying grad by it keeps grad where a > 0 and gives 0 "
         "elsewhere. Return the result in a tuple of one.",
     ),
 )
 def check_relu_backward():
     """grad passes where a > 0 and is 0 elsewhere, also at a = 0 exactly (the course's convention)
-    the mask comes from the input a, not from grad; returns a tuple (grad_a,); leaves grad unchanged"""
+    the mask comes from the input a, not from grad; returns a tuple (grad_a,); leaves grad and self.a unchanged
+    backward twice after one forward gives the same gradients; float32 stays float32"""
     a = np.array([[-2.0, -0.5, 0.0, 0.5], [1.5, 0.0, -1.0, 3.0], [0.25, -3.0, 2.0, 0.0]])
     G = np.array([[0.3, -1.2, 0.7, -0.4], [-0.9, 1.1, 0.6, -0.2], [0.8, 0.5, -1.5, 0.9]])
     what = "ReLU.backward(grad) for a of shape (3, 4), some of it exactly 0"
-    (got,) = _run_rule(ReLU(), (a,), G, what)
+    (got,) = _run_rule(ReLU(), (a,), G, what, in_place=(
+        "grad[self.a <= 0] = 0 writes into grad, the caller's array (the node that passed it "
+        "on still holds it). Return a new array: (grad * (self.a > 0),)."))
     right = np.where(a > 0, G, 0.0)  # relu's slope: 1 right of 0, else 0 (0 at the kink itself)
     expect_array(got, what)
     expect_close(got, right, what, inputs={"a": a, "grad": G}, mistakes=[
@@ -346,6 +425,10 @@ def check_relu_backward():
         Mistake(np.where(G > 0, G, 0.0), "the mask must come from the input a (self.a), where "
                 "relu is flat or not - not from the sign of grad."),
     ])
+    _expect_float32_rule(ReLU(), (a,), G, ("grad_a",), "ReLU.backward(grad) for float32 a and grad",
+                         "(self.a > 0).astype(float) is a float64 mask, and float32 times float64 "
+                         "is float64: multiply by the boolean mask itself, grad * (self.a > 0).")
+
 
 
 # --- 9.7 topological order --------------------------------------------------------------------------
@@ -380,12 +463,18 @@ def _graphs():
             ("the chain x -> h1 -> h2 -> h3 -> out with a skip connection x -> out", skip)]
 
 
+def _is_order(nodes):
+    """True if every node of the list comes after all of its inputs that are in the list."""
+    position = {id(node): i for i, node in enumerate(nodes)}
+    return all(position.get(id(inp), -1) < position[id(node)] for node in nodes for inp in node.inputs)
+
+
 @check_for(
     "9.7", "autograd.topological_order",
     hints=(
-        "Depth first from the root: before you append a node, append all of its inputs "
-        "(recursively). A set of the nodes you have already placed stops a node that is used "
-        "twice from being placed twice.",
+        "A node can be placed only once everything it was computed from has been placed. Which "
+        "way of walking the graph from the root reaches a node's inputs before the node is "
+        "written down? And what stops a node that is used twice from being placed twice?",
         "Write a small inner function place(node) that does nothing if the node is already in the "
         "set; otherwise it adds it, calls itself on each of node.inputs, and only then appends the "
         "node to the list. Call it on the root and return the list.",
@@ -393,13 +482,17 @@ def _graphs():
 )
 def check_topological_order():
     """every node the root depends on, the root included, each exactly once
-    every node after all of its inputs, the root last
-    on a diamond with a node used twice, and on a chain with a skip connection"""
+    every node after all of its inputs, the root last; returns a list
+    on a diamond with a node used twice, and on a chain with a skip connection
+    the same order when called twice; nothing carried over from one graph to the next"""
+    earlier = []  # the nodes of the graphs already ordered
     for description, (root, nodes) in _graphs():
         what = f"topological_order(root) on {description}"
         got = call(what, topological_order, root)
-        expect(isinstance(got, list), f"{what} returned {type(got).__name__}; return a list of "
-               "Tensors, leaves first, the root last.")
+        kind = type(got).__name__
+        expect(isinstance(got, list), f"{what} returned {kind}; return a list of Tensors, leaves "
+               "first, the root last." + (" (A yield makes the function a generator: append to a "
+               "list instead, and return the list.)" if kind == "generator" else ""))
         names = [getattr(node, "name", "?") for node in got]
         expect(all(isinstance(node, Tensor) for node in got), f"{what} returned {names}; the list "
                "must hold the Tensors themselves.")
@@ -414,8 +507,16 @@ def check_topological_order():
                    "belongs in the order too, last.")
         expect(not missing, f"{what} returned {names}: nodes {missing} are missing. Place the "
                "inputs' inputs too, recursively, down to the leaves.")
+        stale = [node.name for node in got if any(node is old for old in earlier)]
+        expect(not stale, f"{what} returned {names}: {stale} are nodes of the graph of an earlier "
+               "call.\n  Likely mistake: a list or set that outlives one call - a default argument "
+               "such as order=[] or placed=set(), or a global - carries nodes over. Create them "
+               "inside the function, afresh on every call.")
         expect(len(got) == len(nodes), f"{what} returned {names}, which holds nodes that are not in "
                "the graph.")
+        expect(got[0] is not root or not _is_order(got[::-1]), f"{what} returned {names}: that is "
+               "the order read backwards, the root first. Return it leaves first and the root last; "
+               "Tensor.backward walks it backwards itself, with reversed(order).")
         position = {id(node): i for i, node in enumerate(got)}
         for node in nodes:
             for inp in node.inputs:
@@ -423,6 +524,9 @@ def check_topological_order():
                        f"{what} returned {names}: {node.name} comes before its input {inp.name}. "
                        "Append a node only after all of its inputs have been placed (after the "
                        "recursive calls, not before them).")
+        again = call(what, topological_order, root)
+        expect_same_again(names, [getattr(node, "name", "?") for node in again], what)
+        earlier += nodes
 
 
 # --- 9.8 the backward pass -------------------------------------------------------------------------
@@ -519,8 +623,26 @@ def _broadcast(x, b):
     return apply(_Total(), apply(_Sin(), apply(_Plus(), x, b))), {}
 
 
-def _backward_hint(error):
+def _elementwise(x, w):
+    """y = sin(x) * w, left as it is: the root is not a scalar but an array of shape (2, 3)."""
+    return apply(_Times(), apply(_Sin(), x), w), {}
+
+
+SEED = ("you seeded the output's gradient with a number (self.grad = 1). That works for a "
+        "scalar loss, but the gradient of a root with several elements - y.backward() for y of "
+        "shape (2, 3) - is one 1 per element: self.grad = np.ones_like(self.data).")
+
+
+def _seeded_wrongly(root):
+    """True if the root's grad was set to something other than an array of its shape."""
+    grad = root.grad
+    return grad is not None and (not isinstance(grad, np.ndarray) or grad.shape != root.data.shape)
+
+
+def _backward_hint(error, root):
     text = str(error)
+    if _seeded_wrongly(root):
+        return SEED
     if isinstance(error, AttributeError) and "NoneType" in text and "backward" in text:
         return ("a leaf (an input or a parameter) has no operation: node.op is None. Skip leaves "
                 "in the loop; only nodes made by an operation pass gradients on.")
@@ -539,7 +661,20 @@ def _run_backward(root, what):
     except (CheckFailed, ExerciseTodo):
         raise
     except Exception as error:
-        raise CheckFailed(describe_error(what, error, _backward_hint(error))) from None
+        raise CheckFailed(describe_error(what, error, _backward_hint(error, root))) from None
+
+
+def _expect_seeded(root, what):
+    """After backward, the root's own gradient is the seed: ones of the root's shape."""
+    grad, shape = root.grad, root.data.shape
+    if isinstance(grad, np.ndarray) and grad.shape == shape and np.all(grad == 1):
+        return
+    shown = f"{short(grad)} ({type(grad).__name__})" if not isinstance(grad, np.ndarray) else short(grad)
+    expect(False, f"after {what}, the output's own grad is {shown}; it should be ones of the "
+           f"output's shape {shape}, the gradient of the output with respect to itself.\n"
+           "  Likely mistake: " + (SEED if _seeded_wrongly(root) else "the seed was changed "
+           "after it was set: seed with self.grad = np.ones_like(self.data) after zeroing, and "
+           "never pass gradients to the output itself."))
 
 
 def _judge_graph(build, arrays, names, what, chain_passed=False, reused=False, copies=None):
@@ -549,7 +684,7 @@ def _judge_graph(build, arrays, names, what, chain_passed=False, reused=False, c
     root, inner = build(*leaves)
     _run_backward(root, what)
     for leaf, x in zip(leaves, arrays):
-        f = lambda: float(build(*[Tensor(v) for v in arrays])[0].data)  # noqa: E731
+        f = lambda: float(np.sum(build(*[Tensor(v) for v in arrays])[0].data))  # noqa: E731
         right = central_differences(f, x)
         got = leaf.grad
         expect(isinstance(got, np.ndarray), f"after {what}, {leaf.name}.grad is "
@@ -578,16 +713,16 @@ def _judge_graph(build, arrays, names, what, chain_passed=False, reused=False, c
                             "inp.grad += ..., never inp.grad = ..."))
         expect_close(got, right, f"{leaf.name}.grad after {what}", inputs={leaf.name: x},
                      mistakes=mistakes, **TOLERANCE)
+    _expect_seeded(root, what)
     return root, leaves
 
 
 @check_for(
     "9.8", "autograd.Tensor.backward",
     hints=(
-        "Get the order from topological_order(self), zero every node's grad, set self.grad to "
-        "ones, then go through the order backwards. For each node with an operation, "
-        "node.op.backward(node.grad) gives one gradient per input: add each to that input's "
-        "grad, after unbroadcast to the input's shape.",
+        "Gradients flow from the output back to the leaves. In which order must the nodes be "
+        "visited so that a node's gradient is complete before it is passed on? What is the "
+        "output's gradient with respect to itself, and what must every other gradient start from?",
         "Order the nodes with topological_order; start every node's grad at zeros and the root's at "
         "ones; walk the order backwards and, for each node made by an operation, add (+=) each "
         "input's share from op.backward(node.grad), summed back to the input's shape with "
@@ -598,7 +733,8 @@ def check_backward():
     """every leaf's gradient agrees with a numerical gradient: a chain of operations
     a node used three times gets the sum of the gradients along every path (+=)
     a broadcast bias gets its gradient summed back to its own shape (unbroadcast)
-    calling backward twice gives the same gradients, not twice them
+    a root that is not a scalar is seeded with ones of its shape (np.ones_like)
+    calling backward twice gives the same gradients, not twice them; float32 stays float32
     (judged on stand-in operations, with the checks' own unbroadcast and topological order)"""
     rng = np.random.default_rng(8)
     with substitute("9.1", _own_unbroadcast), substitute("9.7", _own_order):
@@ -610,15 +746,31 @@ def check_backward():
         root, (tx, tw) = _judge_graph(_reused, [x, w], ["x", "w"], what, chain_passed=True, reused=True)
 
         first = (tx.grad.copy(), tw.grad.copy())
-        _run_backward(root, "a second backward() on the same graph")
+        what = "a second backward() on the same graph"
+        _run_backward(root, what)
         for leaf, before in zip((tx, tw), first):
-            expect(np.allclose(leaf.grad, before, **TOLERANCE),
-                   f"a second backward() on the same graph changed {leaf.name}.grad from "
-                   f"{show(before)} to {show(leaf.grad)}: the gradients of the first call were "
-                   "still there and were added to. Set every node's grad to zeros "
-                   "(np.zeros_like(node.data)) before seeding and walking the graph.")
+            same = np.isclose(leaf.grad, before, **TOLERANCE)
+            expect(same.all(), "\n".join(
+                [f"{what} changed {leaf.name}.grad; it must give the same gradients, not add to them."]
+                + differences(before, leaf.grad, ~same)
+                + ["  Likely mistake: the first call's gradients were still there and were added to "
+                   "(PyTorch accumulates; this course's backward does not, as its docstring says). "
+                   "Set every node's grad to zeros (np.zeros_like(node.data)) at the start of every "
+                   "call, before seeding."]))
+        _expect_seeded(root, what)
+
+        x, w = rng.normal(size=(2, 3)), rng.normal(size=(2, 3))
+        _judge_graph(_elementwise, [x, w], ["x", "w"], "y.backward() on y = sin(x) * w, of shape (2, 3)")
 
         x, b = rng.normal(size=(4, 3)), rng.normal(size=(3,))
         _judge_graph(_broadcast, [x, b], ["x", "b"],
                      "backward() on L = total(sin(x + b)), x of shape (4, 3), b of shape (3,)", copies={"b": 4})
 
+        x = Tensor(rng.normal(size=(2, 3)).astype(np.float32), name="x")
+        root, _ = _chain(x)
+        what = "backward() on L = total(sin(square(x))) for float32 x"
+        _run_backward(root, what)
+        likely = ("np.zeros(node.data.shape) and np.ones(self.data.shape) are float64 whatever the "
+                  "data: np.zeros_like(node.data) and np.ones_like(self.data) keep the data's dtype.")
+        expect_dtype_kept(x.grad, np.float32, f"{what}: x.grad", likely)
+        expect_dtype_kept(root.grad, np.float32, f"{what}: L.grad, the seed", likely)

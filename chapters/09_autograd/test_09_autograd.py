@@ -58,6 +58,25 @@ def unbroadcast_from_the_left(grad, shape):
     return grad.sum(axis=_stretched(grad, shape), keepdims=True)
 
 
+def unbroadcast_keepdims_everywhere(grad, shape):
+    # keepdims=True on the leading axes too: (4, 3) -> (1, 3) where (3,) was wanted
+    extra = grad.ndim - len(shape)
+    grad = grad.sum(axis=tuple(range(extra)), keepdims=True)
+    for i, size in enumerate(shape):
+        if size == 1:
+            grad = grad.sum(axis=extra + i, keepdims=True)
+    return grad
+
+
+def unbroadcast_size_one_axes_first(grad, shape):
+    for i, size in enumerate(shape):
+        if size == 1:
+            grad = grad.sum(axis=i, keepdims=True)  # i counts shape's axes, not grad's
+    while grad.ndim > len(shape):
+        grad = grad.sum(axis=0)
+    return grad
+
+
 # --- 9.2 Mul.backward
 def mul_swapped(self, grad):
     return grad * self.a, grad * self.b
@@ -77,6 +96,18 @@ def mul_in_place(self, grad):
     return grad, grad_b
 
 
+def mul_by_both(self, grad):
+    return grad * self.a * self.b, grad * self.a * self.b
+
+
+def mul_one_gradient(self, grad):
+    return grad * self.b  # only a's gradient, as if b were a constant
+
+
+def mul_like_matmul(self, grad):
+    return grad @ self.b.T, self.a.T @ grad  # chapter 5's dense-layer rule
+
+
 # --- 9.3 MatMul.backward
 def matmul_transposed(self, grad):
     return grad @ self.b.T, grad.T @ self.a
@@ -93,6 +124,18 @@ def matmul_elementwise(self, grad):
 def matmul_averaged(self, grad):
     n = len(grad)
     return grad @ self.b.T / n, self.a.T @ grad / n
+
+
+def matmul_without_transposes(self, grad):
+    return grad @ self.b, self.a @ grad
+
+
+def matmul_both_transposed(self, grad):
+    return self.b @ grad.T, grad.T @ self.a
+
+
+def matmul_one_gradient(self, grad):
+    return grad @ self.b.T  # dx only, as for a layer's input
 
 
 # --- 9.4 Sum.backward
@@ -117,6 +160,28 @@ def sum_bare_array(self, grad):
     return np.broadcast_to(grad, self.shape)
 
 
+def sum_without_grad(self, grad):
+    return (np.ones(self.shape),)
+
+
+def sum_ones_times_grad(self, grad):
+    # right values, but np.ones is float64: float32 comes back as float64
+    if not self.keepdims:
+        grad = np.expand_dims(grad, self.axes)
+    return (np.ones(self.shape) * grad,)
+
+
+def sum_expands_self_axis(self, grad):
+    if not self.keepdims:
+        grad = np.expand_dims(grad, self.axis)  # None when every axis was summed
+    return (np.broadcast_to(grad, self.shape),)
+
+
+def sum_always_expanding(self, grad):
+    grad = np.expand_dims(grad, self.axes)  # also when keepdims kept the axes
+    return (np.broadcast_to(grad, self.shape),)
+
+
 # --- 9.5 Exp.backward
 def exp_without_grad(self, grad):
     return (self.out,)
@@ -128,6 +193,20 @@ def exp_of_the_output(self, grad):
 
 def exp_from_the_input(self, grad):
     return (grad * np.exp(self.a),)  # forward kept only self.out
+
+
+def exp_in_place(self, grad):
+    grad *= self.out
+    return (grad,)
+
+
+def exp_into_the_output(self, grad):
+    self.out *= grad  # overwrites what forward kept
+    return (self.out,)
+
+
+def exp_without_comma(self, grad):
+    return (grad * self.out)  # parentheses, but no comma: not a tuple
 
 
 # --- 9.6 ReLU.backward
@@ -145,6 +224,20 @@ def relu_times_value(self, grad):
 
 def relu_mask_from_grad(self, grad):
     return (grad * (grad > 0),)
+
+
+def relu_in_place(self, grad):
+    # CS231n's dx = dout; dx[x <= 0] = 0 - and dout is the caller's array
+    grad[self.a <= 0] = 0
+    return (grad,)
+
+
+def relu_float_mask(self, grad):
+    return (grad * (self.a > 0).astype(float),)
+
+
+def relu_without_comma(self, grad):
+    return grad * (self.a > 0)
 
 
 # --- 9.7 topological_order
@@ -209,6 +302,46 @@ def order_by_distance_from_root(root):
     return [node for level in reversed(levels) for node in level]
 
 
+def order_root_first(root):
+    # right order, then reversed "because backward starts at the root"
+    order, placed = [], set()
+
+    def place(node):
+        if node not in placed:
+            placed.add(node)
+            for inp in node.inputs:
+                place(inp)
+            order.append(node)
+
+    place(root)
+    return order[::-1]
+
+
+def order_as_generator(root):
+    placed = set()
+
+    def place(node):
+        if node not in placed:
+            placed.add(node)
+            for inp in node.inputs:
+                yield from place(inp)
+            yield node
+
+    yield from place(root)
+
+
+def order_with_default_list(root, order=[], placed=set()):  # noqa: B006 - the mistake itself
+    def place(node):
+        if node not in placed:
+            placed.add(node)
+            for inp in node.inputs:
+                place(inp)
+            order.append(node)
+
+    place(root)
+    return order
+
+
 # --- 9.8 Tensor.backward
 def _backward(root, *, add=True, reduce=True, backwards=True, seed=True, zero=True, skip_leaves=True):
     """Tensor.backward with one step done wrong (each keyword switches one step off)."""
@@ -227,6 +360,39 @@ def _backward(root, *, add=True, reduce=True, backwards=True, seed=True, zero=Tr
                 inp.grad += g
             else:
                 inp.grad = g
+
+
+def backward_seeded_with_one(self):
+    order = topological_order(self)
+    for node in order:
+        node.grad = np.zeros_like(node.data)
+    self.grad = 1  # right for a scalar loss only
+    for node in reversed(order):
+        if node.op is not None:
+            for inp, g in zip(node.inputs, node.op.backward(node.grad)):
+                inp.grad += unbroadcast(g, inp.data.shape)
+
+
+def backward_with_float64_zeros(self):
+    order = topological_order(self)
+    for node in order:
+        node.grad = np.zeros(node.data.shape)  # float64, whatever node.data is
+    self.grad = np.ones(self.data.shape)
+    for node in reversed(order):
+        if node.op is not None:
+            for inp, g in zip(node.inputs, node.op.backward(node.grad)):
+                inp.grad += unbroadcast(g, inp.data.shape)
+
+
+def backward_accumulating_like_pytorch(self):
+    # a gradient is created the first time it is needed and added to ever after
+    order = topological_order(self)
+    self.grad = np.ones_like(self.data)
+    for node in reversed(order):
+        if node.op is not None:
+            for inp, g in zip(node.inputs, node.op.backward(node.grad)):
+                g = unbroadcast(g, inp.data.shape)
+                inp.grad = g if inp.grad is None else inp.grad + g
 
 
 def backward_assigning(self):
@@ -298,30 +464,51 @@ MISTAKES = [
     ("9.1", unbroadcast_leading_axes_only, r"with keepdims=True over every axis where shape has a 1 \(those axes were stretched too\)"),
     ("9.1", unbroadcast_always_axis_0, r"you always sum over axis 0"),
     ("9.1", unbroadcast_from_the_left, r"you summed over the last axes\. numpy lines shapes up from the right"),
+    ("9.1", unbroadcast_keepdims_everywhere, r"leading (axis|axes) that broadcasting added must go, not stay as axes of size 1.*without keepdims"),
+    ("9.1", unbroadcast_size_one_axes_first, r"before the leading axes were gone, so shape's axis numbers pointed at the wrong axes"),
     ("9.2", mul_swapped, r"grad times the \*other\* input"),
     ("9.2", mul_without_grad, r"you left out grad"),
     ("9.2", mul_like_add, r"rule of addition"),
-    ("9.2", mul_in_place, r"changed its input array in place"),
+    ("9.2", mul_in_place, r"changed its input array in place.*grad \*= self\.b writes into grad"),
+    ("9.2", mul_by_both, r"multiply grad by the other input only, not by both"),
+    ("9.2", mul_one_gradient, r"returned a bare array .*\(grad_a, grad_b\)"),
+    ("9.2", mul_like_matmul, r"rule of the matrix product .*Mul is elementwise"),
     ("9.3", matmul_transposed, r"transpose of the right gradient .*grad_b = a\.T @ grad"),
     ("9.3", matmul_swapped, r"in the order of the inputs: \(grad_a, grad_b\)"),
     ("9.3", matmul_elementwise, r"uses matrix products, not the elementwise \*"),
     ("9.3", matmul_averaged, r"do not divide by n"),
+    ("9.3", matmul_without_transposes, r"grad_a = grad @ b\.T, \(5, 4\) @ \(4, 3\).*Check which factor is transposed"),
+    ("9.3", matmul_both_transposed, r"transpose of the right gradient \(shape \(3, 5\)"),
+    ("9.3", matmul_one_gradient, r"returned a bare array of shape \(5, 3\).*\(grad_a, grad_b\)"),
     ("9.4", sum_grad_unchanged, r"must have the shape of a, \(4, 3\): copy grad along the summed axes"),
     ("9.4", sum_like_mean, r"rule of the mean"),
     ("9.4", sum_without_expanding, r"put the summed axes back as axes of size 1|copied along the wrong axis"),
     ("9.4", sum_bare_array, r"a bare array of shape \(4, 3\)\. backward returns a tuple .*\(grad_a,\) - note the comma"),
+    ("9.4", sum_without_grad, r"you left out grad: each element of a gets the gradient of the output element"),
+    ("9.4", sum_ones_times_grad, r"float32 .*np\.ones\(self\.shape\) is float64"),
+    ("9.4", sum_expands_self_axis, r"self\.axis is None when every axis is summed: use self\.axes"),
+    ("9.4", sum_always_expanding, r"with keepdims=True the summed axes are still in grad.*only when keepdims is False"),
     ("9.5", exp_without_grad, r"you left out grad"),
     ("9.5", exp_of_the_output, r"np\.exp\(self\.out\) is exp\(exp\(a\)\)"),
     ("9.5", exp_from_the_input, r"forward kept only self\.out = exp\(a\)"),
+    ("9.5", exp_in_place, r"changed its input array in place.*grad \*= self\.out writes into grad"),
+    ("9.5", exp_into_the_output, r"changed self\.out, the array forward kept, in place"),
+    ("9.5", exp_without_comma, r"a bare array of shape \(3, 4\).*\(grad_a,\) - note the comma"),
+    ("9.6", relu_in_place, r"changed its input array in place.*grad\[self\.a <= 0\] = 0 writes into grad"),
     ("9.6", relu_at_zero, r"compare with a > 0, not a >= 0"),
     ("9.6", relu_mask_only, r"the mask alone: multiply it by grad"),
     ("9.6", relu_times_value, r"multiplied by relu\(a\), the value"),
     ("9.6", relu_mask_from_grad, r"mask must come from the input a"),
+    ("9.6", relu_without_comma, r"a bare array of shape \(3, 4\).*\(grad_a,\) - note the comma"),
+    ("9.6", relu_float_mask, r"float32 .*\.astype\(float\) is a float64 mask"),
     ("9.7", order_without_visited, r"node a appears \d times.*keep a set of the nodes already placed"),
     ("9.7", order_node_before_inputs, r"comes before its input .*after all of its inputs"),
     ("9.7", order_direct_inputs_only, r"are missing\. Place the inputs' inputs too, recursively"),
     ("9.7", order_without_root, r"the root e itself is missing"),
     ("9.7", order_by_distance_from_root, r"out comes before its input h3|x comes before|comes before its input"),
+    ("9.7", order_root_first, r"the order read backwards, the root first"),
+    ("9.7", order_as_generator, r"returned generator.*A yield makes the function a generator"),
+    ("9.7", order_with_default_list, r"nodes of the graph of an earlier call.*default argument such as order=\[\]"),
     ("9.8", backward_assigning, r"a node used twice gets a gradient along each path: add them up, inp\.grad \+="),
     ("9.8", backward_without_unbroadcast, r"Sum it back first: inp\.grad \+= unbroadcast"),
     ("9.8", backward_assigning_new_arrays, r"b\.grad has shape \(4, 3\), but b has shape \(3,\).*unbroadcast"),
@@ -329,7 +516,10 @@ MISTAKES = [
     ("9.8", backward_in_forward_order, r"walk the order \*backwards\*"),
     ("9.8", backward_without_seed, r"seed the output with self\.grad = np\.ones_like"),
     ("9.8", backward_without_zeroing, r"a gradient is None\. Set every node's grad to np\.zeros_like\(node\.data\) before the loop"),
-    ("9.8", backward_zeroing_only_once, r"second backward\(\) on the same graph changed x\.grad .*Set every node's grad to zeros"),
+    ("9.8", backward_zeroing_only_once, r"second backward\(\) on the same graph changed x\.grad.*Set every node's grad to zeros"),
+    ("9.8", backward_accumulating_like_pytorch, r"second backward\(\) on the same graph changed x\.grad.*PyTorch accumulates; this course's backward does not"),
+    ("9.8", backward_seeded_with_one, r"seeded the output's gradient with a number \(self\.grad = 1\).*np\.ones_like\(self\.data\)"),
+    ("9.8", backward_with_float64_zeros, r"float32.*np\.zeros\(node\.data\.shape\) and np\.ones\(self\.data\.shape\) are float64"),
     ("9.8", backward_into_leaves, r"a leaf .* has no operation: node\.op is None\. Skip leaves"),
 ]
 

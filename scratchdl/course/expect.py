@@ -89,8 +89,18 @@ def where(error):
 _SHAPES = re.compile(r"\(([\d, ]*)\)")
 
 
-def _shapes_in(message):
+def shapes_in(message):
+    """Every shape written in an error message, as tuples: '(4,24) (4,)' -> [(4, 24), (4,)]."""
     return [tuple(int(n) for n in found.replace(" ", "").split(",") if n) for found in _SHAPES.findall(message)]
+
+
+def matmul_sizes(message):
+    """(the left operand's inner size, the right one's) of a failed matrix product, or None."""
+    matmul = re.search(r"size (\d+) is different from (\d+)", message)  # right's, then left's
+    if matmul:
+        return int(matmul.group(2)), int(matmul.group(1))
+    dot = re.search(r"not aligned: (\d+) .*!= (\d+)", message)  # np.dot: left's, then right's
+    return (int(dot.group(1)), int(dot.group(2))) if dot else None
 
 
 def _reduced_without_keepdims(a, b):
@@ -101,7 +111,7 @@ def _reduced_without_keepdims(a, b):
 def shape_hint(message):
     """Advice for numpy's broadcasting and matrix-product errors, or "" if none fits."""
     if "broadcast" in message:
-        shapes = _shapes_in(message)
+        shapes = shapes_in(message)
         if len(shapes) >= 2:
             a, b = sorted(shapes[:2], key=len, reverse=True)
             if _reduced_without_keepdims(a, b):
@@ -111,12 +121,10 @@ def shape_hint(message):
             return (f"shapes {shapes[0]} and {shapes[1]} do not combine elementwise: numpy lines "
                     "them up from the right, and each pair of sizes must be equal or 1. Compare "
                     "them with the shapes the docstring gives.")
-    matmul = re.search(r"size (\d+) is different from (\d+)", message)  # right's, left's
-    dot = re.search(r"not aligned: (\d+) .*!= (\d+)", message)  # left's, right's
-    if matmul or dot:
-        left, right = (matmul.group(2), matmul.group(1)) if matmul else dot.groups()
+    sizes = matmul_sizes(message)
+    if sizes:
         return (f"the inner sizes of a matrix product must match - (a, b) @ (b, c) gives (a, c) - "
-                f"and here they were {left} and {right}. Compare the shapes of both sides "
+                f"and here they were {sizes[0]} and {sizes[1]}. Compare the shapes of both sides "
                 "of the @ with the ones the docstring gives.")
     if "truth value of an array" in message:
         return ("`if`, `and`, `or`, `max` and `min` are Python's and see one number at a time; "
@@ -129,17 +137,21 @@ def call(what, func, *args, numeric_hint="", error_hint="", **kwargs):
 
     `what` describes the call for the message, e.g. "sigmoid(z) for z = [1000.]". Overflow,
     0/0 and the like are errors while a check runs; `numeric_hint` says what probably caused
-    them. `error_hint` explains any other error better than the general hints can.
+    them. `error_hint` explains any other error better than the general hints can. Either may
+    be a function of the exception that returns the explanation ("" when it does not know it),
+    for exercises whose mistakes each raise an error of their own.
     """
     try:
         return func(*args, **kwargs)
     except (ExerciseTodo, CheckFailed):
         raise
     except FloatingPointError as error:
-        hint = f"\n  Likely mistake: {numeric_hint}" if numeric_hint else ""
+        hint = numeric_hint(error) if callable(numeric_hint) else numeric_hint
+        hint = f"\n  Likely mistake: {hint}" if hint else ""
         raise CheckFailed(f"{what}: numpy reported '{error}'{where(error)}.{hint}") from None
     except Exception as error:
-        raise CheckFailed(describe_error(what, error, error_hint)) from None
+        hint = error_hint(error) if callable(error_hint) else error_hint
+        raise CheckFailed(describe_error(what, error, hint)) from None
 
 
 def describe_error(what, error, hint=""):
@@ -212,6 +224,10 @@ ONE_LINE = 80  # an array is shown whole only when it fits on one line of a mess
 
 def short(value):
     """show(value) if it fits on one line, else its shape."""
+    if isinstance(value, (tuple, list)) and any(isinstance(v, np.ndarray) for v in value):
+        shapes = [np.shape(v) for v in value]
+        if len(set(shapes)) > 1:
+            return f"a {type(value).__name__} of arrays of shapes {', '.join(map(str, shapes))}"
     text = show(value)
     if "\n" in text or len(text) > ONE_LINE:
         return f"an array of shape {np.shape(value)}"
@@ -251,11 +267,22 @@ def differences(expected, got, wrong):
 
 def expect_unchanged(before, after, what):
     """An exercise must not modify its input array in place."""
-    expect(
-        np.array_equal(before, after, equal_nan=True),
-        f"{what} changed its input array in place (it was {short(before)}, now {short(after)}). "
-        "Compute a new array instead of writing into the one you were given.",
-    )
+    if np.shape(before) == np.shape(after) and np.array_equal(before, after, equal_nan=True):
+        return
+    if np.shape(before) != np.shape(after):
+        raise CheckFailed(
+            f"{what} changed the shape of its input array, from {np.shape(before)} to "
+            f"{np.shape(after)}.\n  Likely mistake: x.shape = ... reshapes the caller's array; "
+            "x = x.reshape(...) makes a new view and leaves theirs as it was.")
+    else:
+        changed = ~np.isclose(np.asarray(after, dtype=float), np.asarray(before, dtype=float), rtol=0, atol=0, equal_nan=True)
+        first = tuple(int(i) for i in np.argwhere(changed)[0]) if np.ndim(before) else ()
+        change = (f"{int(changed.sum())} of its {np.size(before)} entries, e.g. at {list(first)}: "
+                  f"{show(np.asarray(before)[first])} became {show(np.asarray(after)[first])}")
+    raise CheckFailed(
+        f"{what} changed its input array in place: {change}.\n  Likely mistake: an "
+        "in-place operation (+=, -=, *=, x[...] = ..., out=x) on the input. Compute a new array "
+        "instead (x = x - m, not x -= m).")
 
 
 def call_and_keep_failure(what, func, *args):
@@ -276,7 +303,7 @@ def _arrays_equal(a, b):
         return a == b
 
 
-def call_twice(what, func, *args, numeric_hint="", **kwargs):
+def call_twice(what, func, *args, numeric_hint="", error_hint="", **kwargs):
     """Call an exercise twice with the same arrays; return the first answer.
 
     Checks the properties every such function must have, whatever its formula: the arrays it is
@@ -284,24 +311,24 @@ def call_twice(what, func, *args, numeric_hint="", **kwargs):
     accumulated or carried over from one call to the next.
     """
     originals = [np.copy(a) if isinstance(a, np.ndarray) else None for a in args]
-    first = call(what, func, *args, numeric_hint=numeric_hint, **kwargs)
+    first = call(what, func, *args, numeric_hint=numeric_hint, error_hint=error_hint, **kwargs)
     for name, original, given in zip(_argument_names(func, len(args)), originals, args):
         if original is not None:
             expect_unchanged(original, given, f"{what} (argument {name})")
-    second = call(what, func, *args, numeric_hint=numeric_hint, **kwargs)
+    second = call(what, func, *args, numeric_hint=numeric_hint, error_hint=error_hint, **kwargs)
     expect_same_again(first, second, what)
     return first
 
 
 def expect_same_again(first, second, what):
     """A second call (or backward pass) on the same input must give the first one's answer."""
-    expect(
-        _arrays_equal(first, second),
+    if _arrays_equal(first, second):
+        return
+    raise CheckFailed(
         f"{what} gave a different answer the second time, on the same input "
         f"(first {short(first)}, then {short(second)}).\n  Likely mistake: something is kept from "
         "one call to the next - a += into an attribute, a list that keeps growing, a value left "
-        "in a global. Each call must start afresh (use = where you wrote +=).",
-    )
+        "in a global. Each call must start afresh (use = where you wrote +=).")
 
 
 def _argument_names(func, count):
@@ -312,11 +339,13 @@ def _argument_names(func, count):
     return (names + [f"#{i + 1}" for i in range(count)])[:count]
 
 
-def expect_dtype_kept(got, dtype, what):
-    """float32 in, float32 out: chapter 7 trains in float32, and float64 would halve its speed."""
-    expect(
-        getattr(got, "dtype", None) == dtype,
+def expect_dtype_kept(got, dtype, what, likely=""):
+    """float32 in, float32 out: chapter 7 trains in float32, and float64 would halve its speed.
+    `likely` names this exercise's usual cause, if it has one."""
+    if getattr(got, "dtype", None) == dtype:
+        return
+    cause = likely or ("an array built with np.zeros, np.ones or np.eye (float64 unless told "
+                       "otherwise: pass dtype=x.dtype), or a float64 array used as a constant")
+    raise CheckFailed(
         f"{what} turned {np.dtype(dtype)} input into {getattr(got, 'dtype', type(got).__name__)} "
-        "output. Keep the input's dtype (for example .astype(z.dtype) on arrays you build with "
-        "np.zeros or np.ones, and numbers rather than float64 arrays as constants).",
-    )
+        f"output.\n  Likely mistake: {cause}. Keep the input's dtype: chapter 7 trains in float32.")
