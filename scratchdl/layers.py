@@ -44,6 +44,21 @@ class Layer:
     def backward(self, grad_out):
         raise NotImplementedError
 
+    def output_shape(self):
+        """The shape of the last forward's output, from what forward kept (None before forward)."""
+        raise NotImplementedError
+
+    def check_grad_out(self, grad_out):
+        """Raise a clear error if backward cannot run: no forward yet, or grad_out not of the
+        shape of forward's output. Runs before backward's body (yours or the reference)."""
+        expected = self.output_shape()
+        if expected is None:
+            raise ValueError(f"{self}.backward was called before forward: backward needs what forward "
+                             "keeps. Run forward on the batch first.")
+        if np.shape(grad_out) != expected:
+            raise ValueError(f"{self}.backward: grad_out has shape {np.shape(grad_out)}; expected {expected}, "
+                             "the shape of the output of the last forward")
+
 
 class Dense(Layer):
     """A fully connected layer: out = x @ W + b.
@@ -94,7 +109,10 @@ class Dense(Layer):
         """
         raise ExerciseTodo("3.1")
 
-    @exercise("5.2")
+    def output_shape(self):
+        return None if self.x is None else (len(self.x), self.fan_out)
+
+    @exercise("5.2", arguments=Layer.check_grad_out)
     def backward(self, grad_out):
         """The backward pass of out = x @ W + b, for the x that forward kept in self.x.
 
@@ -136,7 +154,10 @@ class Activation(Layer):
         self.z = z
         return self.g(z)
 
-    @exercise("5.3")
+    def output_shape(self):
+        return None if self.z is None else np.shape(self.z)
+
+    @exercise("5.3", arguments=Layer.check_grad_out)
     def backward(self, grad_out):
         """The backward pass of out = g(z): grad_z = grad_out * g'(z), elementwise.
 

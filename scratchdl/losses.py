@@ -19,17 +19,46 @@ from scratchdl.course.exercises import ExerciseTodo, exercise
 
 
 class Loss:
+    KEPT = ""  # the attribute forward keeps for backward
+
     def __call__(self, y_pred, y):
-        y = self.check_targets(y_pred, y)
+        y = self.check_targets(self.check_predictions(y_pred), y)
         return self.forward(y_pred, y)
+
+    def check_predictions(self, y_pred):
+        """The network's output must be a non-empty 2-D float array (one row per example)."""
+        if not isinstance(y_pred, np.ndarray) or y_pred.dtype.kind != "f":
+            raise ValueError(f"{self}: the predictions must be a float array; got {type(y_pred).__name__}"
+                             + (f" of dtype {y_pred.dtype}" if isinstance(y_pred, np.ndarray) else ""))
+        if y_pred.ndim != 2 or len(y_pred) == 0:
+            raise ValueError(f"{self}: the predictions must have shape (n, outputs) with n >= 1, one row "
+                             f"per example; got shape {y_pred.shape}")
+        return y_pred
 
     def check_targets(self, y_pred, y):
         """Return the targets in the form forward expects, or raise a clear error."""
         raise NotImplementedError
 
+    def check_forward_ran(self):
+        """backward needs what forward kept: a clear error if forward has not run yet."""
+        if getattr(self, self.KEPT) is None:
+            raise ValueError(f"{self}.backward was called before forward: compute the loss first, "
+                             "loss(y_pred, y), then its gradient.")
+
+
+def _numbers(y, what):
+    """Targets as an array of numbers (not strings, not booleans), or a clear error."""
+    y = np.asarray(y)
+    if y.dtype.kind not in "iuf":
+        raise ValueError(f"{what} must be numbers; got dtype {y.dtype}"
+                         + (" (turn booleans into 0 and 1 with y.astype(int))" if y.dtype == bool else ""))
+    return y
+
 
 class MeanSquaredError(Loss):
     """L = mean((y_pred - y)**2), over every element: for regression."""
+
+    KEPT = "diff"
 
     def __init__(self):
         self.diff = None  # y_pred - y of the last forward, kept for backward
@@ -38,7 +67,7 @@ class MeanSquaredError(Loss):
         return "MeanSquaredError()"
 
     def check_targets(self, y_pred, y):
-        y = np.asarray(y, dtype=y_pred.dtype)
+        y = _numbers(y, "MeanSquaredError: targets").astype(y_pred.dtype)
         if y.shape != y_pred.shape:
             if y.ndim == 1 and y_pred.shape == (len(y), 1):
                 return y.reshape(-1, 1)  # a 1-D target for a single output column
@@ -63,7 +92,7 @@ class MeanSquaredError(Loss):
         """
         raise ExerciseTodo("4.1")
 
-    @exercise("4.2")
+    @exercise("4.2", arguments=Loss.check_forward_ran)
     def backward(self):
         """The gradient of the last forward's L with respect to y_pred: 2 * (y_pred - y) / N.
 
@@ -83,6 +112,7 @@ class BinaryCrossEntropy(Loss):
     """
 
     EPS = 1e-7
+    KEPT = "p"
 
     def __init__(self):
         self.p = None  # the clipped probabilities of the last forward, kept for backward
@@ -92,7 +122,10 @@ class BinaryCrossEntropy(Loss):
         return "BinaryCrossEntropy()"
 
     def check_targets(self, p, y):
-        y = np.asarray(y)
+        y = _numbers(y, "BinaryCrossEntropy: labels")
+        if not ((p >= 0) & (p <= 1)).all():
+            raise ValueError(f"BinaryCrossEntropy: probabilities must be in [0, 1] (a sigmoid's output); "
+                             f"got values from {p.min():.3g} to {p.max():.3g}")
         if y.ndim == 1:
             y = y.reshape(-1, 1)
         if y.shape != p.shape:
@@ -121,7 +154,7 @@ class BinaryCrossEntropy(Loss):
         """
         raise ExerciseTodo("4.3")
 
-    @exercise("4.4")
+    @exercise("4.4", arguments=Loss.check_forward_ran)
     def backward(self):
         """The gradient of L with respect to p (at the clipped p_c of the last forward):
 
@@ -142,6 +175,8 @@ class SoftmaxCrossEntropy(Loss):
     Working with log-sum-exp instead keeps every number finite, whatever the logits.
     """
 
+    KEPT = "probs"
+
     def __init__(self):
         self.probs = None  # softmax(logits) of the last forward, kept for backward
         self.y = None  # its labels
@@ -150,7 +185,7 @@ class SoftmaxCrossEntropy(Loss):
         return "SoftmaxCrossEntropy()"
 
     def check_targets(self, logits, y):
-        y = np.asarray(y)
+        y = _numbers(y, "SoftmaxCrossEntropy: class labels")
         n, k = logits.shape
         if y.ndim != 1 or len(y) != n:
             hint = " (one-hot rows? pass y.argmax(axis=1))" if y.shape == (n, k) else ""
@@ -185,7 +220,7 @@ class SoftmaxCrossEntropy(Loss):
         """
         raise ExerciseTodo("4.5")
 
-    @exercise("4.6")
+    @exercise("4.6", arguments=Loss.check_forward_ran)
     def backward(self):
         """The gradient of L with respect to the logits: (softmax(logits) - one_hot(y)) / n.
 

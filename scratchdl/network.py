@@ -22,6 +22,7 @@ from scratchdl.course.exercises import ExerciseTodo, exercise
 from scratchdl.layers import Activation, Dense
 from scratchdl.losses import BinaryCrossEntropy, MeanSquaredError, SoftmaxCrossEntropy, get_loss
 from scratchdl.tools.architecture import check_architecture
+from scratchdl.tools.inputs import inputs, targets
 
 
 class Network:
@@ -104,7 +105,7 @@ class Network:
 
     def output(self, x, batch_size=2048):
         """The network's raw output for x, computed a batch at a time to bound memory."""
-        x = np.asarray(x, dtype=self.dtype)
+        x = inputs(x, "x", self.dtype)  # numbers, one row per example, no NaN: else a clear error
         return np.concatenate([self.forward(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
 
     def predict_proba(self, x):
@@ -125,7 +126,7 @@ class Network:
     def evaluate(self, x, y):
         """{"loss": ..., "accuracy": ...} on the data (no accuracy for regression)."""
         out = self.output(x)
-        result = {"loss": float(self.loss(out, y))}
+        result = {"loss": float(self.loss(out, targets(y, "y", len(out), "x")))}
         if not isinstance(self.loss, MeanSquaredError):
             result["accuracy"] = float(np.mean(scores_to_labels(self.loss, out) == np.ravel(y)))
         return result

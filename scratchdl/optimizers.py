@@ -12,6 +12,7 @@ would be thrown away and the network would never change. State that lasts from s
 import numpy as np  # noqa: F401 - for your code
 
 from scratchdl.course.exercises import ExerciseTodo, exercise
+from scratchdl.tools.inputs import params_and_grads  # checks step's arguments before your code runs
 
 
 class SGD:
@@ -23,7 +24,7 @@ class SGD:
     def __repr__(self):
         return f"SGD(learning_rate={self.learning_rate})"
 
-    @exercise("6.2")
+    @exercise("6.2", arguments=params_and_grads)
     def step(self, params, grads):
         """Move every parameter a small step against its gradient, in place.
 
@@ -54,7 +55,7 @@ class Momentum:
     def __repr__(self):
         return f"Momentum(learning_rate={self.learning_rate}, momentum={self.momentum})"
 
-    @exercise("6.3")
+    @exercise("6.3", arguments=params_and_grads)
     def step(self, params, grads):
         """One momentum step for every parameter, in place (v starts as zeros, one per parameter).
 
@@ -86,7 +87,7 @@ class Adam:
     def __repr__(self):
         return f"Adam(learning_rate={self.learning_rate})"
 
-    @exercise("6.4")
+    @exercise("6.4", arguments=params_and_grads)
     def step(self, params, grads):
         """One Adam step for every parameter, in place (m and v start as zeros).
 

@@ -65,7 +65,8 @@ def fit(model, X, y, epochs=10, batch_size=32, optimizer=None, validation_data=N
     Raises:
         TrainingDiverged: the loss became nan or inf, or grew to 1000 times its first value.
     """
-    X, y, validation_data, optimizer, rng = check_fit(model, X, y, optimizer, validation_data, rng, schedule)
+    X, y, validation_data, optimizer, rng = check_fit(model, X, y, epochs, batch_size, optimizer,
+                                                      validation_data, rng, schedule)
     watch = watchers_for(model, X, validation_data, optimizer, callbacks, verbose, live, schedule)
     watch.begin(model, epochs, n_batches=-(-len(X) // batch_size))
     for epoch in range(1, epochs + 1):

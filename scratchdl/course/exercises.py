@@ -201,8 +201,13 @@ def collecting():
         _collecting.pop()
 
 
-def exercise(exercise_id):
-    """Mark a function or method as exercise `exercise_id` ("chapter.number")."""
+def exercise(exercise_id, arguments=None):
+    """Mark a function or method as exercise `exercise_id` ("chapter.number").
+
+    arguments: a function called with the exercise's own arguments before any body runs (yours
+               or the reference); it raises a ValueError that says what is wrong with them, so
+               bad input is refused before anything changes, whoever wrote the body.
+    """
     parse_id(exercise_id)
 
     def register(func):
@@ -213,6 +218,8 @@ def exercise(exercise_id):
 
         @functools.wraps(func)
         def run(*args, **kwargs):
+            if arguments is not None:
+                arguments(*args, **kwargs)
             return implementation(exercise_id)(*args, **kwargs)
 
         run.exercise_id = exercise_id

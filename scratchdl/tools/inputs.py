@@ -1,0 +1,71 @@
+"""Checks of the data handed to a network (fit, predict, evaluate), made before anything changes.
+
+Each returns the data in the form the network computes with, or raises a ValueError that names
+the argument, what was expected and what came.
+"""
+
+import numpy as np
+
+
+def whole_number(name, value, at_least=1):
+    """An int of at least `at_least` (epochs, batch_size), never a float or a bool."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < at_least:
+        raise ValueError(f"{name} must be a whole number of at least {at_least}; got {value!r}")
+    return int(value)
+
+
+def inputs(x, name, dtype):
+    """A non-empty array of finite numbers, one row (or image) per example, in `dtype`."""
+    array = np.asarray(x)
+    if array.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must hold numbers; got dtype {array.dtype}"
+                         + (f" (for example {array.flat[0]!r})" if array.size else ""))
+    if array.ndim < 2:
+        raise ValueError(f"{name} must have one row (or image) per example, shape (n_examples, ...); "
+                         f"got shape {array.shape}")
+    if len(array) == 0:
+        raise ValueError(f"{name} is empty (shape {array.shape}): there are no examples in it")
+    array = array.astype(dtype, copy=False)
+    bad = ~np.isfinite(array)
+    if bad.any():
+        rows = np.unique(np.argwhere(bad)[:, 0])
+        raise ValueError(f"{name} holds {int(bad.sum())} NaN or infinite values, in {len(rows)} of its "
+                         f"{len(array)} examples (the first is example {rows[0]}): a problem of the data, not "
+                         "of the network. Drop or fill those examples first.")
+    return array
+
+
+def targets(y, name, n_examples, x_name="X"):
+    """Numbers (or labels), one per example: as many as `x_name` has examples."""
+    array = np.asarray(y)
+    if array.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must hold numbers (class labels 0, 1, 2, ...); got dtype {array.dtype}. "
+                         "Names of classes become numbers with np.unique(y, return_inverse=True).")
+    if array.ndim == 0 or len(array) != n_examples:
+        raise ValueError(f"{x_name} has {n_examples} examples but {name} has "
+                         f"{'one number' if array.ndim == 0 else len(array)} targets")
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        raise ValueError(f"{name} holds NaN or infinite targets: a problem of the data. Drop or fill them first.")
+    return array
+
+
+def params_and_grads(optimizer, params, grads):
+    """The arguments of an optimizer's step: two lists of float arrays of matching shapes.
+
+    Checked in full before the step, so a bad gradient never leaves some parameters (or the
+    optimizer's step count) updated and others not.
+    """
+    name = f"{type(optimizer).__name__}.step"
+    for what, given in (("params", params), ("grads", grads)):
+        if not isinstance(given, (list, tuple)):
+            raise ValueError(f"{name}: {what} must be a list of arrays; got {type(given).__name__}")
+    if len(params) != len(grads):
+        raise ValueError(f"{name}: {len(params)} parameters but {len(grads)} gradients; "
+                         "expected one gradient per parameter, in the same order")
+    for i, (p, g) in enumerate(zip(params, grads)):
+        if not isinstance(p, np.ndarray) or p.dtype.kind != "f":
+            raise ValueError(f"{name}: params[{i}] must be a float array (changed in place); "
+                             f"got {type(p).__name__}{f' of dtype {p.dtype}' if isinstance(p, np.ndarray) else ''}")
+        if np.shape(g) != p.shape:
+            raise ValueError(f"{name}: grads[{i}] has shape {np.shape(g)}; expected {p.shape}, "
+                             f"the shape of params[{i}] (a gradient is never broadcast)")

@@ -1,0 +1,170 @@
+"""Bad input is refused before anything changes, with a message that names the argument, what
+was expected and what came: fit, predict and evaluate, the optimizers, the layers and the losses.
+
+Every case runs on the reference solutions (the library as a learner who finished it has it) and,
+where there are parameters, checks that not one of them moved.
+"""
+
+import numpy as np
+import pytest
+
+from scratchdl.layers import Activation, Dense
+from scratchdl.losses import BinaryCrossEntropy, MeanSquaredError, SoftmaxCrossEntropy
+from scratchdl.network import Network
+from scratchdl.optimizers import SGD, Adam, Momentum
+from scratchdl.tools.datasets import two_moons
+from scratchdl.training import fit
+
+
+def moons_model():
+    return Network.from_architecture(
+        [{"input_dim": 2, "output_dim": 8, "activation": "tanh"},
+         {"input_dim": 8, "output_dim": 2, "activation": "softmax"}],
+        np.random.default_rng(0))
+
+
+@pytest.fixture
+def data():
+    X, y = two_moons(50, 0.1, np.random.default_rng(0))
+    return X, y
+
+
+def with_nan(X, row=7, value=np.nan):
+    X = X.copy()
+    X[row, 1] = value
+    return X
+
+
+def last_label_bad(y):
+    y = y.copy()
+    y[-1] = 5  # two classes: 0 and 1
+    return y
+
+
+# (name, keyword arguments of fit that replace the good ones, the message expected)
+FIT_CASES = [
+    ("negative batch size", {"batch_size": -5}, r"batch_size must be a whole number of at least 1; got -5"),
+    ("zero batch size", {"batch_size": 0}, r"batch_size must be a whole number of at least 1; got 0"),
+    ("float batch size", {"batch_size": 16.0}, r"batch_size must be a whole number of at least 1; got 16\.0"),
+    ("zero epochs", {"epochs": 0}, r"epochs must be a whole number of at least 1; got 0"),
+    ("negative epochs", {"epochs": -3}, r"epochs must be a whole number of at least 1; got -3"),
+    ("float epochs", {"epochs": 2.5}, r"epochs must be a whole number of at least 1; got 2\.5"),
+    ("empty X", {"X": np.zeros((0, 2)), "y": np.zeros(0, dtype=int)}, r"X is empty \(shape \(0, 2\)\)"),
+    ("NaN in X", {"X": "nan"}, r"X holds 1 NaN or infinite values, in 1 of its 50 examples \(the first is example 7\): "
+                               r"a problem of the data, not of the network"),
+    ("inf in X", {"X": "inf"}, r"X holds 1 NaN or infinite values"),
+    ("a bad label in the last batch", {"y": "last bad"},
+     r"y: SoftmaxCrossEntropy: class labels must be in 0\.\.1 for 2 logits; got values from 0 to 5"),
+    ("string labels", {"y": "strings"}, r"y must hold numbers \(class labels 0, 1, 2, \.\.\.\); got dtype <U"),
+    ("one-hot labels", {"y": "one-hot"},
+     r"expected 50 integer class labels, shape \(50,\); got shape \(50, 2\) \(one-hot rows\? pass y\.argmax\(axis=1\)\)"),
+    ("fewer labels than examples", {"y": "short"}, r"X has 50 examples but y has 49 targets"),
+    ("bad validation labels", {"validation_data": "bad labels"}, r"y_val: SoftmaxCrossEntropy: class labels must be in 0\.\.1"),
+    ("NaN in validation inputs", {"validation_data": "nan"}, r"X_val holds 1 NaN or infinite values"),
+    ("validation data not a pair", {"validation_data": "three"}, r"validation_data must be a pair \(X_val, y_val\); got tuple of 3"),
+    ("X of the wrong width", {"X": "wide"}, r"Dense\(2 → 8\) expects input of shape \(n, 2\); got shape \(50, 3\)"),
+]
+
+
+def _arguments(changes, X, y):
+    args = {"X": X, "y": y, "epochs": 2, "batch_size": 16, "validation_data": None}
+    made = {
+        "nan": with_nan(X), "inf": with_nan(X, 3, np.inf),
+        "last bad": last_label_bad(y), "strings": np.where(y == 1, "one", "zero"),
+        "one-hot": np.eye(2)[y], "short": y[:-1], "wide": np.hstack([X, X[:, :1]]),
+    }
+    for key, value in changes.items():
+        if key == "validation_data":
+            value = {"bad labels": (X, last_label_bad(y)), "nan": (with_nan(X, 3), y), "three": (X, y, y)}[value]
+        elif isinstance(value, str):
+            value = made[value]
+        args[key] = value
+    return args
+
+
+@pytest.mark.parametrize("name, changes, message", FIT_CASES, ids=[case[0] for case in FIT_CASES])
+def test_fit_refuses_bad_arguments_before_any_step(data, name, changes, message):
+    model = moons_model()
+    before = [p.copy() for p in model.parameters()]
+    args = _arguments(changes, *data)
+    with pytest.raises(ValueError, match=message):
+        fit(model, args.pop("X"), args.pop("y"), optimizer=Adam(0.01), rng=0, verbose=0, **args)
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.parameters())), "a parameter changed"
+
+
+def test_predict_and_evaluate_refuse_nan_and_mismatched_labels(data):
+    X, y = data
+    model = moons_model()
+    for method in (model.predict, model.predict_proba):
+        with pytest.raises(ValueError, match=r"x holds 1 NaN or infinite values, in 1 of its 50 examples"):
+            method(with_nan(X))
+    with pytest.raises(ValueError, match=r"x holds 1 NaN"):
+        model.evaluate(with_nan(X), y)
+    with pytest.raises(ValueError, match=r"x has 50 examples but y has 49 targets"):
+        model.evaluate(X, y[:-1])
+    with pytest.raises(ValueError, match=r"x must hold numbers; got dtype <U"):
+        model.predict(np.array([["a", "b"]]))
+
+
+# --- optimizers ------------------------------------------------------------------------------
+
+
+def _problem():
+    rng = np.random.default_rng(1)
+    return [rng.normal(size=(3, 2)), rng.normal(size=2)], [rng.normal(size=(3, 2)), rng.normal(size=2)]
+
+
+@pytest.mark.parametrize("make", [SGD, Momentum, Adam], ids=lambda make: make.__name__)
+@pytest.mark.parametrize("bad, message", [
+    (lambda grads: [grads[0][0], grads[1]], r"grads\[0\] has shape \(2,\); expected \(3, 2\), the shape of params\[0\] \(a gradient is never broadcast\)"),
+    (lambda grads: [np.float64(0.5), grads[1]], r"grads\[0\] has shape \(\); expected \(3, 2\)"),
+    (lambda grads: grads[:1], r"2 parameters but 1 gradients; expected one gradient per parameter"),
+    (lambda grads: [grads[0], grads[1][:1]], r"grads\[1\] has shape \(1,\); expected \(2,\)"),
+], ids=["a broadcastable gradient", "a scalar gradient", "one gradient missing", "the second gradient wrong"])
+def test_an_optimizer_refuses_mismatched_gradients_before_moving_anything(make, bad, message):
+    optimizer = make()
+    params, grads = _problem()
+    optimizer.step(params, grads)  # one good step first: state (velocities, moments, t) exists
+    before = [p.copy() for p in params]
+    state = {k: (v.copy() if isinstance(v, (np.ndarray, dict)) else v) for k, v in vars(optimizer).items()}
+    with pytest.raises(ValueError, match=rf"{make.__name__}\.step: {message}"):
+        optimizer.step(params, bad(grads))
+    assert all(np.array_equal(a, b) for a, b in zip(before, params)), "a parameter moved"
+    assert repr(vars(optimizer)) == repr(state), "the optimizer's state (its step count, say) changed"
+
+
+# --- layers and losses -----------------------------------------------------------------------
+
+
+def test_backward_before_forward_says_so():
+    rng = np.random.default_rng(0)
+    for layer in (Dense(3, 2, rng), Activation("tanh")):
+        with pytest.raises(ValueError, match=rf"{layer!r}\.backward was called before forward".replace("(", r"\(").replace(")", r"\)")):
+            layer.backward(np.ones((4, 2)))
+    for loss in (MeanSquaredError(), BinaryCrossEntropy(), SoftmaxCrossEntropy()):
+        with pytest.raises(ValueError, match=rf"{type(loss).__name__}\(\)\.backward was called before forward: compute the loss first"):
+            loss.backward()
+
+
+def test_a_gradient_of_the_wrong_shape_names_the_layer_and_both_shapes():
+    layer = Dense(3, 2, np.random.default_rng(0))
+    layer(np.ones((4, 3)))
+    before = {k: v.copy() for k, v in layer.grads.items()}
+    with pytest.raises(ValueError, match=r"Dense\(3 → 2\)\.backward: grad_out has shape \(4, 3\); expected \(4, 2\)"):
+        layer.backward(np.ones((4, 3)))
+    assert {k: v.tolist() for k, v in layer.grads.items()} == {k: v.tolist() for k, v in before.items()}
+
+
+@pytest.mark.parametrize("loss, y_pred, y, message", [
+    (SoftmaxCrossEntropy(), np.array([1.0, 2.0, 3.0]), np.array([0]), r"predictions must have shape \(n, outputs\) with n >= 1.*got shape \(3,\)"),
+    (SoftmaxCrossEntropy(), np.zeros((0, 3)), np.zeros(0, dtype=int), r"predictions must have shape \(n, outputs\) with n >= 1.*got shape \(0, 3\)"),
+    (SoftmaxCrossEntropy(), np.zeros((2, 3)), np.array(["cat", "dog"]), r"class labels must be numbers; got dtype <U3"),
+    (SoftmaxCrossEntropy(), np.zeros((2, 3)), np.array([True, False]), r"class labels must be numbers; got dtype bool \(turn booleans into 0 and 1 with y\.astype\(int\)\)"),
+    (BinaryCrossEntropy(), np.array([[1.5], [-0.5]]), np.array([1, 0]), r"probabilities must be in \[0, 1\] \(a sigmoid's output\); got values from -0\.5 to 1\.5"),
+    (BinaryCrossEntropy(), np.array([[0.5], [0.5]]), np.array([True, False]), r"BinaryCrossEntropy: labels must be numbers; got dtype bool"),
+    (MeanSquaredError(), np.zeros((2, 1), dtype=int), np.zeros(2), r"the predictions must be a float array; got ndarray of dtype int64"),
+], ids=["1-D logits", "empty logits", "string labels", "boolean labels", "probabilities outside 0..1",
+        "boolean BCE labels", "integer predictions"])
+def test_a_loss_refuses_bad_input_with_what_it_expected(loss, y_pred, y, message):
+    with pytest.raises(ValueError, match=message):
+        loss(y_pred, y)
