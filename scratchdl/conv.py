@@ -173,7 +173,13 @@ class Conv2D(Layer):
         """
         raise ExerciseTodo("8.2")
 
-    @exercise("8.4")
+    def output_shape(self):
+        if self.padded_shape is None:
+            return None
+        n, _, height, width = self.padded_shape
+        return (n, self.out_channels, height - self.k + 1, width - self.k + 1)
+
+    @exercise("8.4", arguments=Layer.check_grad_out)
     def backward(self, grad_out):
         """Gradients of the convolution, from the matrix product of forward.
 
@@ -196,6 +202,12 @@ class Conv2D(Layer):
             self.input_gradient is False.
         """
         raise ExerciseTodo("8.4")
+
+
+def pooled(shape):
+    """The shape 2 x 2 pooling with stride 2 gives images of `shape` (n, c, h, w)."""
+    n, c, height, width = shape
+    return (n, c, height // 2, width // 2)
 
 
 class Pool2D(Layer):
@@ -242,7 +254,10 @@ class MaxPool2D(Pool2D):
         """
         raise ExerciseTodo("8.5")
 
-    @exercise("8.6")
+    def output_shape(self):
+        return None if self.mask is None else pooled(self.mask.shape)
+
+    @exercise("8.6", arguments=Layer.check_grad_out)
     def backward(self, grad_out):
         """Send each output's gradient to the one input that was its block's maximum.
 
@@ -286,7 +301,10 @@ class AvgPool2D(Pool2D):
         """
         raise ExerciseTodo("8.7")
 
-    @exercise("8.8")
+    def output_shape(self):
+        return None if self.x_shape is None else pooled(self.x_shape)
+
+    @exercise("8.8", arguments=Layer.check_grad_out)
     def backward(self, grad_out):
         """Each of the four inputs of a block contributed 1/4 of its output: it gets 1/4 of the
         output's gradient. Rows or columns cropped by forward get 0. The input's shape is
@@ -326,7 +344,10 @@ class Flatten(Layer):
         """
         raise ExerciseTodo("8.9")
 
-    @exercise("8.10")
+    def output_shape(self):
+        return None if self.x_shape is None else (self.x_shape[0], int(np.prod(self.x_shape[1:])))
+
+    @exercise("8.10", arguments=Layer.check_grad_out)
     def backward(self, grad_out):
         """Flatten only moved numbers around, so its backward moves them back, to the shape
         self.x_shape that forward kept.

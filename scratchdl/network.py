@@ -15,6 +15,8 @@ The same network from the "architecture as a list of dicts" that many tutorials 
     ], rng)
 """
 
+import os
+
 import numpy as np
 
 from scratchdl.activations import softmax
@@ -161,8 +163,17 @@ class Network:
         np.savez(path, **{name.replace(" ", "_"): value for name, value in self.named_parameters()})
 
     def load(self, path):
-        """Load parameters saved by save() into this network, which must have the same shapes."""
-        with np.load(path, allow_pickle=False) as saved:
+        """Load parameters saved by save() into this network, which must have the same shapes.
+        Every array is checked before any is copied: a file that does not fit changes nothing."""
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"there is no file {str(path)!r} to load parameters from")
+        try:
+            archive = np.load(path, allow_pickle=False)
+        except (ValueError, OSError):  # not .npz or .npy at all (numpy then suspects a pickle)
+            raise ValueError(f"{path} is not a file saved by Network.save (a .npz of arrays)") from None
+        if not isinstance(archive, np.lib.npyio.NpzFile):
+            raise ValueError(f"{path} holds a single array; Network.save writes a .npz with one array per parameter")
+        with archive as saved:
             wanted = {name.replace(" ", "_"): value for name, value in self.named_parameters()}
             if set(saved.files) != set(wanted):
                 raise ValueError(f"{path} holds parameters {sorted(saved.files)}; this network has {sorted(wanted)}")

@@ -8,10 +8,12 @@ where there are parameters, checks that not one of them moved.
 import numpy as np
 import pytest
 
+from scratchdl.conv import AvgPool2D, Conv2D, Flatten, MaxPool2D
 from scratchdl.layers import Activation, Dense
 from scratchdl.losses import BinaryCrossEntropy, MeanSquaredError, SoftmaxCrossEntropy
 from scratchdl.network import Network
 from scratchdl.optimizers import SGD, Adam, Momentum
+from scratchdl.tools import datasets
 from scratchdl.tools.datasets import two_moons
 from scratchdl.training import fit
 
@@ -138,7 +140,7 @@ def test_an_optimizer_refuses_mismatched_gradients_before_moving_anything(make, 
 
 def test_backward_before_forward_says_so():
     rng = np.random.default_rng(0)
-    for layer in (Dense(3, 2, rng), Activation("tanh")):
+    for layer in (Dense(3, 2, rng), Activation("tanh"), Conv2D(1, 2, 3, rng), MaxPool2D(), AvgPool2D(), Flatten()):
         with pytest.raises(ValueError, match=rf"{layer!r}\.backward was called before forward".replace("(", r"\(").replace(")", r"\)")):
             layer.backward(np.ones((4, 2)))
     for loss in (MeanSquaredError(), BinaryCrossEntropy(), SoftmaxCrossEntropy()):
@@ -146,12 +148,20 @@ def test_backward_before_forward_says_so():
             loss.backward()
 
 
-def test_a_gradient_of_the_wrong_shape_names_the_layer_and_both_shapes():
-    layer = Dense(3, 2, np.random.default_rng(0))
-    layer(np.ones((4, 3)))
+@pytest.mark.parametrize("layer, x, grad_out, message", [
+    (Dense(3, 2, np.random.default_rng(0)), np.ones((4, 3)), np.ones((4, 3)),
+     r"Dense\(3 → 2\)\.backward: grad_out has shape \(4, 3\); expected \(4, 2\)"),
+    (Activation("relu"), np.ones((4, 3)), np.ones((3, 4)), r"Activation\('relu'\)\.backward: grad_out has shape \(3, 4\); expected \(4, 3\)"),
+    (Conv2D(1, 2, 3, np.random.default_rng(0), padding=1), np.ones((2, 1, 6, 6)), np.ones((2, 2, 4, 4)),
+     r"Conv2D\(1 → 2, 3x3, padding=1\)\.backward: grad_out has shape \(2, 2, 4, 4\); expected \(2, 2, 6, 6\)"),
+    (MaxPool2D(), np.ones((2, 1, 5, 5)), np.ones((2, 1, 3, 3)), r"MaxPool2D\(2x2\)\.backward: grad_out has shape \(2, 1, 3, 3\); expected \(2, 1, 2, 2\)"),
+    (Flatten(), np.ones((2, 3, 2, 2)), np.ones((2, 3, 4)), r"Flatten\(\)\.backward: grad_out has shape \(2, 3, 4\); expected \(2, 12\)"),
+], ids=["Dense", "Activation", "Conv2D", "MaxPool2D", "Flatten"])
+def test_a_gradient_of_the_wrong_shape_names_the_layer_and_both_shapes(layer, x, grad_out, message):
+    layer(x)
     before = {k: v.copy() for k, v in layer.grads.items()}
-    with pytest.raises(ValueError, match=r"Dense\(3 → 2\)\.backward: grad_out has shape \(4, 3\); expected \(4, 2\)"):
-        layer.backward(np.ones((4, 3)))
+    with pytest.raises(ValueError, match=message):
+        layer.backward(grad_out)
     assert {k: v.tolist() for k, v in layer.grads.items()} == {k: v.tolist() for k, v in before.items()}
 
 
@@ -168,3 +178,40 @@ def test_a_gradient_of_the_wrong_shape_names_the_layer_and_both_shapes():
 def test_a_loss_refuses_bad_input_with_what_it_expected(loss, y_pred, y, message):
     with pytest.raises(ValueError, match=message):
         loss(y_pred, y)
+
+
+# --- data sets and saved weights ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda rng: two_moons(-5, 0.1, rng), r"n must be a whole number of at least 2; got -5"),
+    (lambda rng: two_moons(100.0, 0.1, rng), r"n must be a whole number of at least 2; got 100\.0"),
+    (lambda rng: two_moons(100, -0.1, rng), r"noise must be a number >= 0 \(the standard deviation of the noise\); got -0\.1"),
+    (lambda rng: datasets.spirals(50, 1, 0.2, rng), r"n_classes must be a whole number of at least 2; got 1"),
+    (lambda rng: datasets.wave(0, 0.1, rng), r"n must be a whole number of at least 1; got 0"),
+    (lambda rng: datasets.train_test_split(np.ones((5, 2)), np.ones(5), "a fifth", rng),
+     r"test_size must be a fraction \(0\.2\) or a number of examples \(40\); got 'a fifth'"),
+], ids=["negative n", "float n", "negative noise", "one class", "no points", "test_size a string"])
+def test_a_data_set_refuses_bad_sizes_and_noise(make, message):
+    with pytest.raises(ValueError, match=message):
+        make(np.random.default_rng(0))
+
+
+def test_loading_weights_that_do_not_fit_changes_nothing(tmp_path):
+    model = moons_model()
+    before = [p.copy() for p in model.parameters()]
+    with pytest.raises(FileNotFoundError, match=r"there is no file '.*missing\.npz' to load parameters from"):
+        model.load(tmp_path / "missing.npz")
+    (tmp_path / "notes.txt").write_text("not weights")
+    with pytest.raises(ValueError, match=r"notes\.txt is not a file saved by Network\.save \(a \.npz of arrays\)$"):
+        model.load(tmp_path / "notes.txt")
+    np.save(tmp_path / "one.npy", np.ones(3))
+    with pytest.raises(ValueError, match=r"one\.npy holds a single array"):
+        model.load(tmp_path / "one.npy")
+    other = Network.from_architecture([{"input_dim": 2, "output_dim": 4, "activation": "tanh"},
+                                       {"input_dim": 4, "output_dim": 2, "activation": "softmax"}],
+                                      np.random.default_rng(1))
+    other.save(tmp_path / "other.npz")
+    with pytest.raises(ValueError, match=r"has shape \(2, 4\); this network needs \(2, 8\)"):
+        model.load(tmp_path / "other.npz")
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.parameters())), "a parameter changed"

@@ -6,10 +6,21 @@ classification sets return X of shape (n, 2) and integer labels y of shape (n,).
 
 import numpy as np
 
+from scratchdl.tools.inputs import whole_number
+
 
 def _check_rng(rng):
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)); got {type(rng).__name__}")
+
+
+def _check(rng, noise, **counts):
+    """The arguments every generator shares: a Generator, a noise level >= 0, whole counts."""
+    _check_rng(rng)
+    if isinstance(noise, bool) or not isinstance(noise, (int, float, np.integer, np.floating)) or not noise >= 0:
+        raise ValueError(f"noise must be a number >= 0 (the standard deviation of the noise); got {noise!r}")
+    for name, (value, at_least) in counts.items():
+        whole_number(name, value, at_least)
 
 
 def xor():
@@ -24,7 +35,7 @@ def two_moons(n, noise, rng):
 
     Class 0 is the upper moon, centred at (0, 0); class 1 the lower one, centred at (1, 0.5).
     """
-    _check_rng(rng)
+    _check(rng, noise, n=(n, 2))
     n_upper = n // 2
     n_lower = n - n_upper
     t_upper = np.linspace(0, np.pi, n_upper)
@@ -59,7 +70,7 @@ def spirals(n_per_class, n_classes, noise, rng):
 
     Arm k: radius r from 0 to 1, angle from 4k to 4(k + 1) radians plus noise * N(0, 1).
     """
-    _check_rng(rng)
+    _check(rng, noise, n_per_class=(n_per_class, 1), n_classes=(n_classes, 2))
     X, y = [], []
     for k in range(n_classes):
         r = np.linspace(0.0, 1.0, n_per_class)
@@ -73,7 +84,7 @@ def spirals(n_per_class, n_classes, noise, rng):
 
 def circles(n, noise, rng, factor=0.5):
     """Two concentric circles: class 0 outside (radius 1), class 1 inside (radius `factor`)."""
-    _check_rng(rng)
+    _check(rng, noise, n=(n, 2))
     n_outer = n // 2
     n_inner = n - n_outer
     angles = rng.uniform(0, 2 * np.pi, n)
@@ -95,7 +106,7 @@ def wave(n, noise, rng):
 
     Returns x and y of shape (n, 1), sorted by x.
     """
-    _check_rng(rng)
+    _check(rng, noise, n=(n, 1))
     x = np.sort(rng.uniform(-1.0, 1.0, n)).reshape(-1, 1)
     y = wave_curve(x) + rng.normal(0.0, noise, size=(n, 1))
     return x, y
@@ -109,7 +120,9 @@ def train_test_split(X, y, test_size, rng):
     _check_rng(rng)
     if len(X) != len(y):
         raise ValueError(f"X has {len(X)} examples but y has {len(y)}")
-    n_test = int(round(test_size * len(X))) if isinstance(test_size, float) else int(test_size)
+    if isinstance(test_size, bool) or not isinstance(test_size, (int, float, np.integer, np.floating)):
+        raise ValueError(f"test_size must be a fraction (0.2) or a number of examples (40); got {test_size!r}")
+    n_test = int(round(test_size * len(X))) if isinstance(test_size, (float, np.floating)) else int(test_size)
     if not 0 < n_test < len(X):
         raise ValueError(f"test_size must leave examples on both sides; got {test_size!r} for {len(X)} examples")
     order = rng.permutation(len(X))
