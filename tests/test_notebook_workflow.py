@@ -34,7 +34,7 @@ def test_a_learner_session_from_setup_to_a_passing_check(session):
     set_body(root, "1.1", "return rng.normal(0.0, std ** 2, size=(fan_in, fan_out))")
     out, error = kernel.run('check("1.1")')
     assert error == "CheckFailed", out
-    assert "you used std**2 (the variance) as the standard deviation" in out
+    assert "the spread is std**2 - the variance, or std applied twice" in out
 
     set_body(root, "1.1", reference_body("1.1"))
     out, error = kernel.run('check("1.1")')
