@@ -6,9 +6,10 @@ precision, recall and F1 per class."""
 import numpy as np
 
 from scratchdl.course.exercises import ExerciseTodo, exercise
+from scratchdl.tools.inputs import class_labels, two_label_arrays  # checked before your code runs
 
 
-@exercise("7.1")
+@exercise("7.1", arguments=class_labels)
 def one_hot(labels, n_classes):
     """Integer class labels as one-hot rows: row i is all zeros except a 1 in column labels[i].
 
@@ -26,7 +27,7 @@ def one_hot(labels, n_classes):
     raise ExerciseTodo("7.1")
 
 
-@exercise("7.2")
+@exercise("7.2", arguments=two_label_arrays)
 def accuracy(y_pred, y_true):
     """The fraction of predictions that are right: a number from 0 to 1 (not a percentage).
 

@@ -11,6 +11,7 @@ import pytest
 from scratchdl.conv import AvgPool2D, Conv2D, Flatten, MaxPool2D
 from scratchdl.layers import Activation, Dense
 from scratchdl.losses import BinaryCrossEntropy, MeanSquaredError, SoftmaxCrossEntropy
+from scratchdl.metrics import accuracy, one_hot
 from scratchdl.network import Network
 from scratchdl.optimizers import SGD, Adam, Momentum
 from scratchdl.tools import datasets
@@ -215,3 +216,19 @@ def test_loading_weights_that_do_not_fit_changes_nothing(tmp_path):
     with pytest.raises(ValueError, match=r"has shape \(2, 4\); this network needs \(2, 8\)"):
         model.load(tmp_path / "other.npz")
     assert all(np.array_equal(a, b) for a, b in zip(before, model.parameters())), "a parameter changed"
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: one_hot(np.array([0, 3, 1]), 3), r"one_hot: labels must be in 0\.\.2 for n_classes=3; got values from 0 to 3"),
+    (lambda: one_hot(np.array([0, -1]), 3), r"labels must be in 0\.\.2 for n_classes=3; got values from -1 to 0"),
+    (lambda: one_hot(np.array([0.5, 1.0]), 3), r"labels must be whole numbers in an array of shape \(n,\); got dtype float64"),
+    (lambda: one_hot(np.eye(3), 3), r"got dtype float64, shape \(3, 3\) \(one-hot already\? labels\.argmax\(axis=1\) gives the labels\)"),
+    (lambda: one_hot(np.array([0, 1]), 0), r"n_classes must be a whole number of at least 1; got 0"),
+    (lambda: accuracy(np.array([0, 1, 1]), np.array([0, 1])), r"accuracy: y_pred and y_true must be labels of the same shape \(n,\); got shapes \(3,\) and \(2,\)"),
+    (lambda: accuracy(np.zeros((4, 3)), np.zeros(4)), r"got shapes \(4, 3\) and \(4,\) \(scores\? y_pred\.argmax\(axis=1\) gives the labels\)"),
+    (lambda: accuracy(np.array([], dtype=int), np.array([], dtype=int)), r"y_pred and y_true are empty: there is nothing to count"),
+], ids=["label too big", "negative label", "fractional label", "one-hot given", "no classes",
+        "lengths differ", "scores given", "empty"])
+def test_the_metrics_refuse_labels_they_cannot_count(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()

@@ -69,3 +69,27 @@ def params_and_grads(optimizer, params, grads):
         if np.shape(g) != p.shape:
             raise ValueError(f"{name}: grads[{i}] has shape {np.shape(g)}; expected {p.shape}, "
                              f"the shape of params[{i}] (a gradient is never broadcast)")
+
+
+def class_labels(labels, n_classes):
+    """The arguments of one_hot: labels of shape (n,) with whole values in 0..n_classes-1."""
+    whole_number("n_classes", n_classes)
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or labels.dtype.kind not in "iuf" or (labels.dtype.kind == "f" and not np.all(labels == np.round(labels))):
+        raise ValueError(f"one_hot: labels must be whole numbers in an array of shape (n,); got dtype "
+                         f"{labels.dtype}, shape {labels.shape}"
+                         + (" (one-hot already? labels.argmax(axis=1) gives the labels)" if labels.ndim == 2 else ""))
+    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
+        raise ValueError(f"one_hot: labels must be in 0..{n_classes - 1} for n_classes={n_classes}; got values "
+                         f"from {labels.min()} to {labels.max()}")
+
+
+def two_label_arrays(y_pred, y_true):
+    """The arguments of accuracy: two non-empty arrays of labels of the same shape (n,)."""
+    shapes = np.shape(y_pred), np.shape(y_true)
+    if len(shapes[0]) != 1 or shapes[0] != shapes[1]:
+        raise ValueError(f"accuracy: y_pred and y_true must be labels of the same shape (n,); got shapes "
+                         f"{shapes[0]} and {shapes[1]}"
+                         + (" (scores? y_pred.argmax(axis=1) gives the labels)" if len(shapes[0]) == 2 else ""))
+    if shapes[0] == (0,):
+        raise ValueError("accuracy: y_pred and y_true are empty: there is nothing to count")
