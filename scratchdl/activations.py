@@ -73,11 +73,14 @@ def tanh(z):
 def tanh_derivative(z):
     """The derivative of tanh at z: tanh'(z) = 1 - tanh(z)**2.
 
+    Mathematically it is positive everywhere, but in floating point tanh(z) rounds to exactly +-1
+    once |z| is large (z = +-1000, for example), and there the computed value is exactly 0.
+
     Args:
         z: float array, any shape (the pre-activation, not tanh(z)).
 
     Returns:
-        float array of the shape and dtype of z, values in (0, 1].
+        float array of the shape and dtype of z, values in [0, 1] (1 at z = 0).
     """
     raise ExerciseTodo("2.4")
 
@@ -114,8 +117,10 @@ def relu_derivative(z):
 def leaky_relu(z, alpha=0.01):
     """Leaky ReLU: z where z > 0, alpha * z elsewhere.
 
-    The small slope alpha for negative inputs means a unit is never completely switched off, so
-    it can recover during training (a plain ReLU stuck below zero gets no gradient at all).
+    The small slope alpha for negative inputs means a unit is never completely switched off: where
+    z < 0 its weights still get a gradient, scaled by alpha. A plain ReLU whose pre-activation is
+    negative for every example gets no gradient at all, and comes back only if its inputs (the
+    layer below, or the data) change so that its pre-activation becomes positive for some example.
 
     Args:
         z:     float array, any shape.

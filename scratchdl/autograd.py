@@ -325,12 +325,21 @@ class ReLU(Operation):
 
 
 class Sigmoid(Operation):
-    """out = 1 / (1 + exp(-a)), elementwise, computed as (1 + tanh(a / 2)) / 2: no overflow."""
+    """out = 1 / (1 + exp(-a)), elementwise, computed as chapter 2's sigmoid is: from
+    e = exp(-|a|), which is at most 1, as 1 / (1 + e) where a >= 0 and e / (1 + e) where a < 0.
+
+    Nothing overflows, and for negative a the result keeps its relative precision down to the
+    smallest positive number (a of about -745 in float64): e / (1 + e) divides a tiny number by
+    about 1. (The other stable form, (1 + tanh(a / 2)) / 2, adds 1 to a tanh that is almost -1
+    and loses everything: it is exactly 0 from a of about -38.)
+    """
 
     symbol = "sigmoid"
 
     def forward(self, a):
-        self.out = 0.5 * (1.0 + np.tanh(0.5 * a))
+        with np.errstate(under="ignore"):  # exp(-1000) is 0 to the last bit: that is the answer
+            e = np.exp(-np.abs(a))
+            self.out = np.where(a >= 0, 1 / (1 + e), e / (1 + e))
         return self.out
 
     def backward(self, grad):

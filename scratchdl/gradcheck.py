@@ -5,10 +5,11 @@ Chapter 5 - checking gradients numerically.
 Backpropagation is easy to get subtly wrong, and a wrong gradient often still trains - just
 worse. The cure is to compare it with a gradient computed from the definition of a derivative:
 
-    df/dx_i  ~  (f(x + eps e_i) - f(x - eps e_i)) / (2 eps)
+    df/dx_i  ~  (f(x + h e_i) - f(x - h e_i)) / (2 h)
 
-one element at a time. This is far too slow for training (two evaluations of f per parameter),
-but perfect for testing: in float64, a correct backward agrees to about 1e-9 or better.
+one element at a time, with a small step h (the argument eps below; not machine epsilon). This
+is far too slow for training (two evaluations of f per parameter), but perfect for testing: in
+float64, a correct backward agrees to about 1e-9 or better.
 """
 
 import numpy as np
@@ -32,7 +33,7 @@ def numerical_gradient(f, x, eps=1e-6):
     Args:
         f:   a function of the array x returning a float.
         x:   float array, any shape.
-        eps: float, the size of the nudge.
+        eps: float, the size of the nudge: the step h of the central difference.
 
     Returns:
         float64 array of the shape of x, whatever x's dtype (np.zeros(x.shape) is float64):
@@ -42,7 +43,13 @@ def numerical_gradient(f, x, eps=1e-6):
 
 
 def relative_error(analytic, numeric):
-    """|a - n| / (|a| + |n|) with |.| the Euclidean norm: 0 when equal, 1 when unrelated."""
+    """|a - b| / (|a| + |b|) for a = analytic and b = numeric, with |.| the Euclidean norm.
+
+    0 when the two are equal. Never more than 1 (the triangle inequality), and exactly 1 only when
+    they point in opposite directions or one of them is zero. Two unrelated vectors of the same
+    length land in between: random ones are nearly at right angles, so about sqrt(2)/2 = 0.71.
+    Both zero gives 0.
+    """
     analytic, numeric = np.asarray(analytic, dtype=float), np.asarray(numeric, dtype=float)
     scale = np.linalg.norm(analytic) + np.linalg.norm(numeric)
     return float(np.linalg.norm(analytic - numeric) / scale) if scale > 0 else 0.0

@@ -4,12 +4,14 @@ he_normal.
 Chapter 1 - weight initialisation.
 
 A Dense layer computes ``z = x @ W + b`` with ``W`` of shape ``(fan_in, fan_out)``: each output
-``z_j = sum_i x_i W_ij`` adds up ``fan_in`` products. If the weights and inputs are independent
-with mean 0, the variances add:
+``z_j = sum_i x_i W_ij`` adds up ``fan_in`` products. If the weights have mean 0 and are drawn
+independently of each other and of the inputs, the products are uncorrelated (even when the
+inputs themselves are correlated, as neighbouring pixels are), so their variances add:
 
-    Var(z_j) = fan_in * Var(W) * Var(x)
+    Var(z_j) = fan_in * Var(W) * E[x**2]
 
-so the spread of the signal is multiplied by ``fan_in * Var(W)`` at every layer. Through many
+with E[x**2] the mean square of the inputs (their variance, when they have mean 0). So the
+spread of the signal is multiplied by ``fan_in * Var(W)`` at every linear layer. Through many
 layers, a factor above 1 explodes and a factor below 1 vanishes. Good initialisers pick Var(W)
 to keep that factor near 1. The same argument run backwards (gradients flow through ``W.T``,
 adding ``fan_out`` terms) asks for ``fan_out * Var(W) = 1``.
@@ -29,7 +31,7 @@ def small_normal(fan_in, fan_out, rng, std=0.01):
     """Small random weights: W_ij ~ Normal(mean 0, standard deviation `std`).
 
     The classic "multiply randn by 0.01". It breaks the symmetry between units, but its scale
-    ignores the layer's size: Var(z) = fan_in * std**2 * Var(x) shrinks the signal at every
+    ignores the layer's size: Var(z) = fan_in * std**2 * E[x**2] shrinks the signal at every
     layer when fan_in * std**2 < 1 (for fan_in=256 and std=0.01, by a factor 0.0256).
 
     Args:
@@ -53,8 +55,9 @@ def xavier_normal(fan_in, fan_out, rng):
 
         Var(W) = 2 / (fan_in + fan_out)
 
-    which suits activations that are roughly linear around 0 (tanh, sigmoid). Note that this is
-    the variance: the standard deviation is its square root.
+    which suits tanh: the derivation assumes an activation that is centred on 0 with slope 1
+    there, as tanh is. (The sigmoid is not: it is centred on 0.5 and its slope at 0 is 1/4.)
+    Note that this is the variance: the standard deviation is its square root.
 
     Args:
         fan_in:  int, number of inputs to the layer.

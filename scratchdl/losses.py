@@ -9,8 +9,9 @@ Every loss has the same interface as a layer, except that forward also takes the
     loss_value = loss(y_pred, y)    checks the targets, then forward: returns a float
     grad = loss.backward()          the gradient of that value with respect to y_pred
 
-Losses are averaged over the batch, so that the size of the gradient does not depend on the
-batch size; the gradient therefore carries a factor 1 / n.
+Losses are averaged over the batch, so that neither the value nor the gradient grows with the
+batch size (the best learning rate still depends on it, through the gradient's noise); the
+gradient therefore carries a factor 1 / n.
 """
 
 import numpy as np
@@ -108,7 +109,9 @@ class BinaryCrossEntropy(Loss):
     """Cross-entropy for one probability per example (a sigmoid output): for two classes.
 
     Probabilities are clipped to [EPS, 1 - EPS] first: log(0) is -inf, and one confident wrong
-    answer would make the loss (and every gradient after it) infinite.
+    answer would make the loss (and every gradient after it) infinite. (EPS is the clip, not
+    machine epsilon.) backward evaluates the gradient at the clipped p: a straight-through choice,
+    since where the clip is active the clipped loss is flat and its true derivative is 0.
     """
 
     EPS = 1e-7
@@ -160,7 +163,9 @@ class BinaryCrossEntropy(Loss):
 
             dL/dp = (p_c - y) / (p_c * (1 - p_c)) / n
 
-        Uses self.p = p_c and self.y, which forward kept; n = len(self.y).
+        Uses self.p = p_c and self.y, which forward kept; n = len(self.y). Where the clip is
+        active (p < EPS or p > 1 - EPS) this is not the derivative of the clipped loss, which is 0
+        there: it is a straight-through gradient, as if the clip were not there, kept finite.
 
         Returns:
             float array of shape (n, 1).

@@ -14,6 +14,8 @@ from scratchdl import activations  # noqa: E402
 from scratchdl.initializers import INITIALIZERS, initialize, small_normal, xavier_normal, xavier_uniform, zeros  # noqa: E402
 from scratchdl.tools.signals import layer_activations, plot_std_by_depth  # noqa: E402
 
+SCHEMES = ["zeros", "small_normal", "xavier_normal", "xavier_uniform", "he_normal"]
+
 demos = chapter_module(__file__, "demos")
 
 FIGURES = {
@@ -23,6 +25,10 @@ FIGURES = {
     "layer histograms": lambda: demos.plot_layer_histograms(
         layer_activations("he_normal", "relu", 6, np.random.default_rng(0), width=32), "t"
     ),
+    "layer histograms, more layers than panels": lambda: demos.plot_layer_histograms(
+        layer_activations("xavier_normal", "tanh", 13, np.random.default_rng(0), width=32), "t"
+    ),
+    "signal by depth": lambda: demos.plot_signal_by_depth(["tanh", "relu"], SCHEMES, depth=8, width=64),
     "std by depth": lambda: plot_std_by_depth("tanh", list(INITIALIZERS), 6),
     "std by depth with a learner's function": lambda: plot_std_by_depth(activations.tanh, ["xavier_normal"], 4),
 }
@@ -50,7 +56,8 @@ def test_symmetry_equal_weights_stay_equal_and_random_ones_learn_more():
 
 
 def test_small_normal_shrinks_the_signal_as_the_variance_formula_predicts():
-    # Var(z) = fan_in * std**2 * Var(x): the std is multiplied by sqrt(256) * 0.01 = 0.16 per layer.
+    # Var(z) = fan_in * std**2 * E[x**2], and a linear layer's output has mean 0:
+    # the std is multiplied by sqrt(256) * 0.01 = 0.16 per layer.
     outputs = layer_activations("small_normal", "linear", 8, np.random.default_rng(0))
     for layer, a in enumerate(outputs, start=1):
         assert a.std() == pytest.approx(0.16**layer, rel=0.05)
@@ -101,3 +108,68 @@ def test_initialize_rejects_bad_input_with_what_was_expected():
         initialize("he_normal", 0, 4, rng)
     with pytest.raises(TypeError, match=r"rng must be a numpy.random.Generator .* got int"):
         initialize("he_normal", 3, 4, 42)
+
+
+def test_the_symmetry_printout_has_a_row_per_example(capsys):
+    demos.print_symmetry("zeros", demos.symmetry_experiment(zeros, np.random.default_rng(0)))
+    assert "a row per example, a column per unit" in capsys.readouterr().out
+
+
+def test_signal_plot_draws_every_nonzero_line_in_the_legend_and_keeps_the_axis_for_them():
+    fig = demos.plot_signal_by_depth(["tanh", "relu"], SCHEMES, depth=20)
+    panels = [ax for ax in fig.axes if ax.get_title()]
+    assert [ax.get_title() for ax in panels] == ["tanh units", "relu units"]
+    drawn = [line.get_label() for line in panels[0].get_lines()]
+    assert drawn == SCHEMES[1:], "zeros cannot be drawn on a log scale, so it is not drawn"
+    (legend,) = fig.legends
+    assert [t.get_text() for t in legend.get_texts()] == drawn, "a legend entry for each drawn line, no other"
+    for ax in panels:
+        assert "not drawn: zeros" in " ".join(t.get_text() for t in ax.texts)
+        low, high = ax.get_ylim()
+        assert low >= 1e-5 and high <= 10, "the y range goes to the lines that matter, not small_normal's 1e-16"
+        lines = {line.get_label(): line for line in ax.get_lines()}
+        xn, xu = lines["xavier_normal"], lines["xavier_uniform"]
+        # the two Xavier lines coincide: the one on top is dashed and thinner, so both show
+        assert xu.get_linestyle() == "--" and xn.get_linestyle() == "-"
+        assert xn.get_linewidth() > xu.get_linewidth()
+        assert xn.get_color() != xu.get_color()
+        # the lines that stay on the panel do; small_normal's leaves it, with a note
+        for name in ("xavier_normal", "xavier_uniform", "he_normal"):
+            assert np.nanmin(lines[name].get_ydata()) > low
+        assert np.nanmin(lines["small_normal"].get_ydata()) < low
+        assert any(t.get_text().startswith("small_normal:") for t in ax.texts)
+    plt.close(fig)
+
+
+def test_factors_per_layer_match_the_derivation():
+    factor = lambda init, activation: demos.factor_per_layer(demos.std_by_depth(init, activation, 20))  # noqa: E731
+    assert factor("small_normal", "tanh") == pytest.approx(0.16, rel=0.02)
+    assert factor("small_normal", "relu") == pytest.approx(0.16 * np.sqrt(0.5), rel=0.03)
+    assert factor("xavier_normal", "relu") ** 2 == pytest.approx(0.5, rel=0.05)
+    assert factor("xavier_uniform", "relu") ** 2 == pytest.approx(0.5, rel=0.05)
+    assert factor("he_normal", "relu") ** 2 == pytest.approx(1.0, rel=0.05)
+    assert 0.85 < factor("xavier_normal", "tanh") < 1
+    assert demos.factor_per_layer(demos.std_by_depth("zeros", "tanh", 5)) == 0.0
+
+
+def test_layer_histograms_show_every_layer_and_start_at_0_for_relu():
+    outputs = layer_activations("xavier_normal", "relu", 10, np.random.default_rng(0))
+    fig = demos.plot_layer_histograms(outputs, "t")
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title().splitlines()[0] for ax in panels] == [f"layer {i}" for i in range(1, 11)]
+    assert all(ax.get_xlim()[0] >= -0.2 * ax.get_xlim()[1] for ax in panels), "ReLU outputs are never negative"
+    assert all("exactly 0" in ax.get_title() for ax in panels)
+    assert len({ax.get_xlim() for ax in panels}) == 1, "one x range for every panel"
+    plt.close(fig)
+
+
+def test_layer_histograms_say_which_layers_they_show_when_they_cannot_show_all():
+    outputs = layer_activations("xavier_normal", "tanh", 30, np.random.default_rng(0), width=32)
+    fig = demos.plot_layer_histograms(outputs, "t")
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    shown = [ax.get_title().splitlines()[0].removeprefix("layer ") for ax in panels]
+    assert len(shown) == 10 and shown[0] == "1" and shown[-1] == "30"
+    assert f"(layers {', '.join(shown)} of 30)" in fig._suptitle.get_text()
+    low, high = panels[0].get_xlim()
+    assert low == pytest.approx(-high), "tanh outputs have both signs: a symmetric range"
+    plt.close(fig)

@@ -2,21 +2,36 @@
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from scratchdl import activations
 from scratchdl.initializers import initialize
-from scratchdl.tools.plots import VANISHING
 
 
+# The shading threshold of the gallery: a thousandth. It is deliberately well below leaky ReLU's
+# default slope alpha = 0.01, so that "shaded" never means "as small as leaky ReLU's slope".
+FLAT = 1e-3
 
-def plot_activation_gallery(names=("sigmoid", "tanh", "relu", "leaky_relu"), z_max=6.0):
+
+def flat_intervals(name, threshold=FLAT, z_max=8.0):
+    """Where the derivative of activation `name` is below `threshold` in absolute value, on
+    [-z_max, z_max] (a grid of step 0.01 that contains 0): a list of (start, end) intervals."""
+    z = np.linspace(-z_max, z_max, int(round(200 * z_max)) + 1)
+    _, g_prime = activations.get_activation(name)
+    flat = np.abs(g_prime(z)) < threshold
+    edges = np.flatnonzero(np.diff(np.concatenate([[False], flat, [False]]).astype(int)))
+    return [(float(z[start]), float(z[end - 1])) for start, end in zip(edges[::2], edges[1::2])]
+
+
+def plot_activation_gallery(names=("sigmoid", "tanh", "relu", "leaky_relu"), z_max=8.0, threshold=FLAT):
     """Each activation (top row) and its derivative (bottom row), computed by your code.
 
-    Where the derivative is below VANISHING, the background is shaded: a unit whose input
-    lands there passes almost no gradient back to the layers before it.
+    Where the derivative is below `threshold` (a thousandth), the background is shaded: a unit
+    whose input lands there passes less than a thousandth of the gradient back to the layers
+    before it.
     """
-    z = np.linspace(-z_max, z_max, 601)
+    z = np.linspace(-z_max, z_max, int(round(200 * z_max)) + 1)
     fig, axes = plt.subplots(2, len(names), figsize=(3.2 * len(names), 5.2), sharex=True)
     for column, name in enumerate(names):
         g, g_prime = activations.get_activation(name)
@@ -28,19 +43,20 @@ def plot_activation_gallery(names=("sigmoid", "tanh", "relu", "leaky_relu"), z_m
         bottom.set_title(f"{name}'(z)")
         bottom.set_xlabel("z")
         for ax in (top, bottom):
-            ax.fill_between(z, 0, 1, where=np.abs(slope) < VANISHING, color="0.85",
-                            transform=ax.get_xaxis_transform(), label=f"|derivative| < {VANISHING}")
+            ax.fill_between(z, 0, 1, where=np.abs(slope) < threshold, color="0.85",
+                            transform=ax.get_xaxis_transform())
             ax.axhline(0, color="0.6", linewidth=0.6)
             ax.axvline(0, color="0.6", linewidth=0.6)
     axes[0][0].set_ylabel("activation g(z)")
     axes[1][0].set_ylabel("derivative g'(z)")
-    axes[1][0].legend(loc="upper left", fontsize=8)
-    fig.suptitle("Activation functions and their derivatives (shaded: the gradient vanishes)")
-    fig.tight_layout()
+    shaded = Patch(color="0.85", label=f"|derivative| < {threshold:g}: less than 1/{1 / threshold:.0f} of the gradient passes")
+    fig.suptitle("Activation functions and their derivatives")
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    fig.legend(handles=[shaded], loc="lower center", fontsize=9, frameon=False)
     return fig
 
 
-def gradient_norms_by_layer(activation, init, depth, rng, width=128, n_samples=256):
+def gradient_norms_by_layer(activation, init, depth, rng, width=128, n_samples=256, with_arriving=False):
     """How large the gradient is at each layer of a deep network, from the output back.
 
     Forward: a_l = g(z_l) with z_l = a_(l-1) @ W_l. Backward (chapter 5 derives it): the
@@ -48,8 +64,13 @@ def gradient_norms_by_layer(activation, init, depth, rng, width=128, n_samples=2
     a_(l-1) is that times W_l transposed. Each layer multiplies the gradient by g'(z): a
     derivative below 1, layer after layer, makes it vanish.
 
+    The size of a gradient is its root mean square: its norm divided by the square root of its
+    number of entries.
+
     Returns:
-        array of `depth` gradient norms: entry 0 is the first layer, entry -1 the last.
+        array of `depth` gradient sizes: entry 0 is the first layer, entry -1 the last. With
+        with_arriving=True, also the size of the gradient that arrives at the last layer's output
+        from above: (sizes, arriving).
     """
     g, g_prime = activations.get_activation(activation)
     a = rng.standard_normal((n_samples, width))
@@ -61,12 +82,13 @@ def gradient_norms_by_layer(activation, init, depth, rng, width=128, n_samples=2
         pre_activations.append(z)
         a = g(z)
     grad_a = rng.standard_normal(a.shape)  # the gradient arriving from some loss above
+    arriving = float(np.linalg.norm(grad_a) / np.sqrt(grad_a.size))
     norms = []
     for W, z in zip(reversed(weights), reversed(pre_activations)):
         grad_z = grad_a * g_prime(z)
         norms.append(float(np.linalg.norm(grad_z) / np.sqrt(grad_z.size)))
         grad_a = grad_z @ W.T
-    return np.array(norms[::-1])
+    return (np.array(norms[::-1]), arriving) if with_arriving else np.array(norms[::-1])
 
 
 def plot_gradient_norms(setups, depth=20, seed=0):

@@ -102,17 +102,94 @@ def test_an_untrained_network_is_unsure_and_its_accuracy_is_luck(moons):
 def test_the_figure_shows_each_seed_with_its_accuracy(moons):
     X, y = moons
     fig = demos.plot_untrained_regions(ARCHITECTURE, X, y, SEEDS, columns=2)
-    panels = [ax for ax in fig.axes if ax.get_visible()]
+    panels = [ax for ax in fig.axes if ax.get_visible() and ax.get_label() != "<colorbar>"]
     assert len(panels) == 4 and fig.get_suptitle()
     for ax, seed in zip(panels, SEEDS):
         predicted = Network.from_architecture(ARCHITECTURE, np.random.default_rng(seed)).predict(X)
         assert ax.get_title() == f"seed {seed}: accuracy {np.mean(predicted == y):.1%}"
     assert_readable(fig)
     fig = demos.plot_untrained_regions(ARCHITECTURE, X, y, [0, 1, 2])
-    assert sum(ax.get_visible() for ax in fig.axes) == 3
+    assert sum(ax.get_visible() and ax.get_label() != "<colorbar>" for ax in fig.axes) == 3
     plt.close(fig)
     with pytest.raises(ValueError, match="seeds is empty"):
         demos.plot_untrained_regions(ARCHITECTURE, X, y, [])
+
+
+def panel_parts(ax):
+    """What a panel of plot_untrained_regions draws: its p image, its rays and its legend labels."""
+    image = ax.get_images()[0]
+    rays = [line for line in ax.get_lines() if len(line.get_xdata()) == 2]
+    return image, rays, [text.get_text() for text in ax.get_legend().get_texts()]
+
+
+def test_the_panels_share_one_colour_scale_centred_on_one_half_with_a_colour_bar(moons):
+    X, y = moons
+    fig = demos.plot_untrained_regions(ARCHITECTURE, X, y, SEEDS, columns=2)
+    bars = [ax for ax in fig.axes if ax.get_label() == "<colorbar>"]
+    assert len(bars) == 1 and "probability of class 1" in bars[0].get_ylabel()
+    panels = [ax for ax in fig.axes if ax.get_label() != "<colorbar>" and ax.get_visible()]
+    limits = {panel_parts(ax)[0].get_clim() for ax in panels}
+    assert len(limits) == 1, "one scale for every panel"
+    low, high = limits.pop()
+    assert low + high == pytest.approx(1.0), "white (the middle of the scale) is p = 0.5"
+    _, _, grid = grid_around(X, 200)
+    extremes = [Network.from_architecture(ARCHITECTURE, np.random.default_rng(s)).predict_proba(grid)[:, 1]
+                for s in SEEDS]
+    assert low == pytest.approx(min(p.min() for p in extremes)) or high == pytest.approx(max(p.max() for p in extremes))
+    plt.close(fig)
+
+
+def test_the_boundaries_are_whole_rays_and_the_flat_wedges_are_drawn_whole(moons):
+    """The figure's lines: one straight ray from the origin per change of the predicted class,
+    found direction by direction, so that even a wedge narrower than the grid is drawn."""
+    X, y = moons
+    fig = demos.plot_untrained_regions(ARCHITECTURE, X, y, SEEDS, columns=2)
+    panels = [ax for ax in fig.axes if ax.get_label() != "<colorbar>" and ax.get_visible()]
+    angles = np.linspace(0, 2 * np.pi, 200_000, endpoint=False)
+    circle = np.column_stack([np.cos(angles), np.sin(angles)])
+    for ax, seed in zip(panels, SEEDS):
+        model = Network.from_architecture(ARCHITECTURE, np.random.default_rng(seed))
+        assert demos.is_ray_network(model, X)
+        s = demos.scores(model, circle)[:, 0]
+        _, rays, labels = panel_parts(ax)
+        changes = int(np.sum((s > 0) != np.roll(s > 0, -1)))
+        assert len(rays) == changes
+        for ray in rays:
+            (x0, x1), (y0, y1) = ray.get_xdata(), ray.get_ydata()
+            assert (x0, y0) == (0, 0)
+            angle = np.arctan2(y1, x1)
+            step = 1e-7 * np.array([[np.cos(angle + np.pi / 2), np.sin(angle + np.pi / 2)]])
+            direction = np.array([[np.cos(angle), np.sin(angle)]])
+            left, right = demos.scores(model, direction + step)[0, 0], demos.scores(model, direction - step)[0, 0]
+            assert (left > 0) != (right > 0), "the class changes across every ray drawn"
+        wedges = demos.ray_edges(model)["flat"]
+        assert len(ax.patches) == len(wedges)
+        assert ("p exactly 0.5" in labels) == bool(wedges) == bool(np.any(s == 0))
+        assert ("boundary, p = 0.5" in labels) == bool(rays), "a legend entry only for what is drawn"
+        assert labels[-2:] == ["class 0", "class 1"]
+        for first, last in wedges:
+            inside = (angles - first) % (2 * np.pi) < (last - first)
+            assert np.all(s[inside] == 0), "the wedge is flat"
+    seed0 = demos.ray_edges(Network.from_architecture(ARCHITECTURE, np.random.default_rng(0)))["flat"]
+    assert len(seed0) == 1 and np.degrees(seed0[0][1] - seed0[0][0]) < 1, "seed 0's wedge: under a degree"
+    assert len(panel_parts(panels[0])[1]) == 6, "its two edges are two of seed 0's six rays"
+    assert panel_parts(panels[2])[1] == [], "seed 2: no boundary"
+    plt.close(fig)
+
+
+def test_networks_that_are_not_ray_networks_get_their_boundary_traced_on_the_grid(moons):
+    X, y = moons
+    tanh = [dict(spec, activation="tanh") for spec in ARCHITECTURE[:-1]] + ARCHITECTURE[-1:]
+    assert not demos.is_ray_network(Network.from_architecture(tanh, np.random.default_rng(0)), X)
+    fig = demos.plot_untrained_regions(tanh, X, y, [0, 1])
+    panels = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
+    for ax in panels:
+        _, rays, labels = panel_parts(ax)
+        assert rays == [] and ax.collections, "a contour, not rays"
+    assert_readable(fig)
+    p = np.array([[0.5, 0.5, 0.7], [0.5, 0.2, 0.5]])
+    field = demos.decision_field(p)
+    assert np.array_equal(field > 0, p > 0.5) and np.all(field[p == 0.5] < 0), "p = 0.5 is class 0's side"
 
 
 def hidden_layers_all_zero(model, points):

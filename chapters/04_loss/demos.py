@@ -212,26 +212,44 @@ def plot_saturation(z_min=-10.0, z_max=6.0, threshold=VANISHING):
     return fig
 
 
-def plot_losses_against_probability(p_min=0.001):
-    """Each loss, and its gradient, as a function of the predicted probability of the true class.
+def plot_losses_against_probability(p_min=1e-10, p_max=0.999):
+    """Each loss, and the size of its gradient, against the predicted probability of the true class.
 
-    Computed by your MeanSquaredError and BinaryCrossEntropy for target 1, one example at a time.
+    Computed by your MeanSquaredError and BinaryCrossEntropy for target 1, one example at a time,
+    on a log scale of p that reaches below BinaryCrossEntropy.EPS, so that the clip shows: the
+    shaded strip is p < EPS, where the loss stops at its cap, -log(EPS), and backward, evaluated
+    at the clipped p (straight-through), stays at 1 / EPS although the clipped loss is flat there.
     """
-    p = np.linspace(p_min, 1.0, 500).reshape(-1, 1)
+    if not 0 < p_min < BinaryCrossEntropy.EPS < p_max < 1:
+        raise ValueError(f"need 0 < p_min < EPS = {BinaryCrossEntropy.EPS:g} < p_max < 1, so that the clip "
+                         f"shows; got p_min = {p_min!r}, p_max = {p_max!r}")
+    eps = BinaryCrossEntropy.EPS
+    p = np.logspace(np.log10(p_min), np.log10(p_max), 601).reshape(-1, 1)
     y = np.ones_like(p)
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for ax in axes:
+        ax.axvspan(p_min, eps, color="0.88", label=f"p < EPS = {eps:g}: clipped")
     for (name, loss), color in zip((("MSE", MeanSquaredError()), ("cross-entropy", BinaryCrossEntropy())), ("C1", "C0")):
         values, gradients = per_example(loss, p, y)
         axes[0].plot(p, values, color=color, label=name)
-        axes[1].plot(p, gradients, color=color, label=name)
+        axes[1].plot(p, np.abs(gradients), color=color, label=name)
+    cap = -np.log(eps)
+    axes[0].axhline(cap, color="0.35", linestyle=":", linewidth=1, label=f"the cap, -log(EPS) = {cap:.1f}")
+    axes[1].axhline(1 / eps, color="0.35", linestyle=":", linewidth=1,
+                    label=f"1 / EPS = {1 / eps:g}, backward's largest")
+    axes[1].text(np.sqrt(p_min * eps), 1e3, "the clipped loss is\nflat here (slope 0);\nbackward keeps 1 / EPS:\nstraight-through",
+                 ha="center", va="center", fontsize=7.5, color="0.25")
     axes[0].set_title("Loss for an example of class 1")
     axes[0].set_ylabel("loss L")
-    axes[1].set_title("Its gradient dL/dp")
-    axes[1].set_ylabel("dL/dp")
-    axes[1].set_ylim(-10, 1)
-    axes[1].axhline(0, color="0.6", linewidth=0.6)
+    axes[0].set_ylim(0, 1.15 * cap)
+    axes[1].set_title("Size of its gradient, from your backward")
+    axes[1].set_ylabel("|dL/dp| (log scale)")
+    axes[1].set_yscale("log")
+    axes[1].set_ylim(0.3, 10 / eps)
     for ax in axes:
-        ax.set_xlabel("p, the predicted probability of class 1")
-        ax.legend(fontsize=8)
+        ax.set_xscale("log")
+        ax.set_xlim(p_min, 1)
+        ax.set_xlabel("p, the predicted probability of class 1 (log scale)")
+        ax.legend(fontsize=8, loc="upper right")
     fig.tight_layout()
     return fig

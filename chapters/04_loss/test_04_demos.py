@@ -157,6 +157,41 @@ def test_plots_are_readable_and_the_shading_is_the_blind_spot():
     assert_readable(demos.plot_losses_against_probability())
 
 
+def test_the_probability_plot_shows_the_clip_and_the_cap():
+    eps = BinaryCrossEntropy.EPS
+    fig = demos.plot_losses_against_probability()
+    loss_ax, grad_ax = fig.axes
+    for ax in fig.axes:
+        assert ax.get_xscale() == "log" and ax.get_xlim()[0] < eps / 100, "the x range reaches well below EPS"
+        assert any(patch.get_label().startswith("p < EPS") for patch in ax.patches)
+    ce = {line.get_label(): line for line in loss_ax.get_lines()}["cross-entropy"]
+    p, values = ce.get_xdata(), ce.get_ydata()
+    assert np.allclose(values[p < eps], -math.log(eps)), "the loss stops at the cap below EPS"
+    assert values[p < eps].size > 100 and loss_ax.get_ylim()[1] > -math.log(eps), "and the cap is on the plot"
+    ce = {line.get_label(): line for line in grad_ax.get_lines()}["cross-entropy"]
+    p, sizes = ce.get_xdata(), ce.get_ydata()
+    assert np.allclose(sizes[p < eps], 1 / eps, rtol=1e-6), "backward stays at 1 / EPS (straight-through)"
+    assert np.allclose(sizes[p > 2 * eps], 1 / p[p > 2 * eps], rtol=1e-6)
+    assert grad_ax.get_ylim()[1] > 1 / eps and grad_ax.get_yscale() == "log"
+    assert_readable(fig)
+    with pytest.raises(ValueError, match="so that the clip shows"):
+        demos.plot_losses_against_probability(p_min=0.001)
+
+
+def test_where_the_clip_bites_backward_is_not_the_derivative_of_the_clipped_loss():
+    """The notebook's table: backward at the clipped p (straight-through) against the slope of the
+    loss forward computes, a central difference with step h = p / 1000."""
+    loss, label = BinaryCrossEntropy(), np.array([[1.0]])
+    for p, slope_expected in ((1e-3, -1e3), (1e-5, -1e5), (1e-9, 0.0)):
+        loss(np.array([[p]]), label)
+        backward = loss.backward()[0, 0]
+        h = p / 1000
+        slope = (loss(np.array([[p + h]]), label) - loss(np.array([[p - h]]), label)) / (2 * h)
+        assert backward == pytest.approx(-1 / max(p, BinaryCrossEntropy.EPS), rel=1e-6)
+        assert slope == pytest.approx(slope_expected, rel=1e-5, abs=0)
+    assert slope == 0.0 and backward == pytest.approx(-1e7), "flat loss, straight-through gradient"
+
+
 def test_binary_cross_entropy_is_softmax_cross_entropy_with_two_classes():
     z = np.array([-3.0, 0.5, 4.0])
     y = np.array([1, 0, 1])

@@ -301,8 +301,9 @@ def plot_difference_errors(f, derivatives, x, hs, name="f", mark=1e-6):
 
     The wide pale lines are the truncation errors Taylor's theorem predicts, h |f''| / 2 for the
     forward difference and h**2 |f'''| / 6 for the central one; the dotted line is the rounding
-    error, about eps |f(x)| / h with eps the spacing of float64 numbers near 1. A grey vertical
-    line marks `mark`, numerical_gradient's default step (None: no line).
+    error, about eps_mach |f(x)| / h with eps_mach float64's machine epsilon (the spacing of
+    float64 numbers near 1). A grey vertical line marks `mark`, numerical_gradient's default step
+    h, its argument eps (None: no line).
     """
     d1, d2, d3 = derivatives
     hs = np.asarray(hs, dtype=np.float64)
@@ -317,9 +318,9 @@ def plot_difference_errors(f, derivatives, x, hs, name="f", mark=1e-6):
     ax.loglog(hs, abs(d3(x)) * hs**2 / 6, color="C1", label="predicted truncation error h² |f'''| / 6",
               **predicted)
     rounding = np.finfo(np.float64).eps * abs(f(x)) / hs
-    ax.loglog(hs, rounding, ":", color="0.4", label="rounding error, about ε |f(x)| / h")
+    ax.loglog(hs, rounding, ":", color="0.4", label=r"rounding error, about $\varepsilon_{\mathrm{mach}}\,|f(x)|\,/\,h$")
     if mark is not None:
-        ax.axvline(mark, color="0.6", linewidth=0.8, label=f"h = {mark:g}, numerical_gradient's default eps")
+        ax.axvline(mark, color="0.6", linewidth=0.8, label=f"h = {mark:g}, numerical_gradient's default step (eps)")
     measured = np.concatenate([errors["forward"], errors["central"]])
     ax.set_ylim(measured[measured > 0].min() / 3, 10)  # errors of exactly 0 cannot be drawn on a log axis
     ax.set_xlabel("step size h (log scale)")
@@ -336,8 +337,8 @@ def plot_difference_errors(f, derivatives, x, hs, name="f", mark=1e-6):
 def away_from_kinks(z, margin=1e-3):
     """z with every element closer than `margin` to 0 moved to 0.5.
 
-    ReLU and leaky ReLU have a kink at 0: a nudge of eps across it measures the average of two
-    slopes, which no correct backward returns. Gradient checks keep their inputs away from it.
+    ReLU and leaky ReLU have a kink at 0: a nudge of h (the argument eps) across it measures the
+    average of two slopes, which no correct backward returns. Gradient checks keep their inputs away from it.
     """
     return np.where(np.abs(z) < margin, 0.5, z)
 

@@ -246,6 +246,21 @@ def test_rounding_takes_over_for_small_h_and_the_best_steps_are_where_the_prose_
 # --- gradient checks --------------------------------------------------------------------------------
 
 
+def test_the_relative_error_is_at_most_1_and_about_0_71_for_unrelated_gradients():
+    """The notebook's claims: 0 when equal, never above 1 (the triangle inequality), exactly 1
+    only for opposite directions or a zero vector, about sqrt(2)/2 for unrelated equal-length ones."""
+    rng = np.random.default_rng(0)
+    g = rng.normal(size=10_000)
+    unrelated = rng.normal(size=10_000)
+    unrelated *= np.linalg.norm(g) / np.linalg.norm(unrelated)
+    assert relative_error(g, g) == 0
+    assert relative_error(g, -3 * g) == pytest.approx(1) and relative_error(g, 0 * g) == 1
+    assert relative_error(g, unrelated) == pytest.approx(np.sqrt(2) / 2, abs=0.01)
+    errors = [relative_error(rng.normal(size=5), rng.normal(size=5) * rng.uniform(0, 10)) for _ in range(2000)]
+    assert max(errors) <= 1, "never above 1"
+    assert relative_error(g, -g + 1e-3 * unrelated) < 1, "1 only for exactly opposite directions"
+
+
 def test_every_layer_and_loss_passes_below_1e_7():
     report = demos.check_every_layer_and_loss(np.random.default_rng(0))
     expected = {"Dense(4 → 3) input", "Dense(4 → 3) W", "Dense(4 → 3) b"}

@@ -37,13 +37,25 @@ def _short(a, decimals=2, max_size=4):
     return "\n".join(" ".join(f"{float(v):6.{decimals}f}" for v in row) for row in rows)
 
 
-def node_label(node):
+def node_label(node, compact=False):
     """What a picture of the graph says about one node: its name or operation, value, gradient
-    (constants, which no one asks the gradient of, show only their value)."""
+    (constants, which no one asks the gradient of, show only their value).
+
+    compact=True puts each array's first row on the line of its heading ("value  0.50"), which
+    saves two lines a box where the picture is tall rather than wide.
+    """
     head = node.op.symbol if node.op is not None else (node.name or "constant")
-    lines = [head, "value", _short(node.data)]
+    parts = [("value", _short(node.data))]
     if node.grad is not None and (node.op is not None or node.name):
-        lines += ["grad", _short(node.grad)]
+        parts.append(("grad", _short(node.grad)))
+    lines = [head]
+    for word, numbers in parts:
+        if compact:
+            rows = numbers.split("\n")
+            lines.append(f"{word:<5} {rows[0]}")
+            lines += [" " * 6 + row for row in rows[1:]]
+        else:
+            lines += [word, numbers]
     return "\n".join(lines)
 
 
@@ -75,34 +87,8 @@ def graph_layout(root):
     return {id(n): (column[id(n)], height[id(n)]) for n in order}
 
 
-def plot_graph(root, title, figsize=None):
-    """Draw the graph that computed `root`: a box per node with its value and (after backward)
-    its gradient; arrows from inputs to the operations that use them.
-
-    Colours: named leaves (parameters, inputs) green, unnamed leaves (constants) grey,
-    operations blue, the root orange.
-    """
-    if not isinstance(root, Tensor):
-        raise TypeError(f"plot_graph draws the graph of a Tensor; got {type(root).__name__}")
-    order = topological_order(root)
-    where = graph_layout(root)
-    xs = [p[0] for p in where.values()]
-    ys = [p[1] for p in where.values()]
-    if figsize is None:
-        figsize = (1.35 * (max(xs) - min(xs) + 1) + 0.5, 1.4 * (max(ys) - min(ys) + 1) + 1.0)
-    fig, ax = plt.subplots(figsize=figsize)
-    boxes = {}
-    for node in order:
-        if node is root:
-            color = "#ffd8a8"
-        elif node.op is not None:
-            color = "#d0e4f5"
-        else:
-            color = "#d3f0d3" if node.name else "#e6e6e6"
-        boxes[id(node)] = ax.text(*where[id(node)], node_label(node), ha="center", va="center",
-                                  fontsize=7.5, family="monospace", zorder=3,
-                                  bbox=dict(boxstyle="round,pad=0.35", fc=color, ec="0.4"))
-    fig.canvas.draw()  # the boxes need their size before arrows can stop at their edges
+def _draw_arrows(ax, order, where, boxes):
+    """An arrow from each input's box to the box of the operation that uses it."""
     for node in order:
         seen = {}  # a node used twice by one operation (e * e) gets two arrows, bent apart
         for inp in node.inputs:
@@ -114,15 +100,106 @@ def plot_graph(root, title, figsize=None):
                                         connectionstyle=f"arc3,rad={bend}",
                                         patchA=boxes[id(inp)].get_bbox_patch(),
                                         patchB=boxes[id(node)].get_bbox_patch()))
-    ax.set_xlim(min(xs) - 0.6, max(xs) + 0.6)
-    ax.set_ylim(min(ys) - 0.7, max(ys) + 0.7)
+
+
+def _box_color(node, root):
+    if node is root:
+        return "#ffd8a8"
+    if node.op is not None:
+        return "#d0e4f5"
+    return "#d3f0d3" if node.name else "#e6e6e6"
+
+
+def _strip_axes(ax):
     ax.set_xticks([])
     ax.set_yticks([])
     for side in ax.spines.values():
         side.set_visible(False)
+
+
+def plot_graph(root, title, figsize=None, vertical=False):
+    """Draw the graph that computed `root`: a box per node with its value and (after backward)
+    its gradient; arrows from inputs to the operations that use them.
+
+    Left to right by default (inputs on the left, the root on the right). vertical=True draws it
+    top to bottom instead, with compact boxes, for a graph too long to read across the page: the
+    figure is then only a few boxes wide, and each row is as tall as its tallest box.
+
+    Colours: named leaves (parameters, inputs) green, unnamed leaves (constants) grey,
+    operations blue, the root orange.
+    """
+    if not isinstance(root, Tensor):
+        raise TypeError(f"plot_graph draws the graph of a Tensor; got {type(root).__name__}")
+    if vertical:
+        return _plot_graph_vertical(root, title, figsize)
+    order = topological_order(root)
+    where = graph_layout(root)
+    xs = [p[0] for p in where.values()]
+    ys = [p[1] for p in where.values()]
+    if figsize is None:
+        figsize = (1.35 * (max(xs) - min(xs) + 1) + 0.5, 1.4 * (max(ys) - min(ys) + 1) + 1.0)
+    fig, ax = plt.subplots(figsize=figsize)
+    boxes = {}
+    for node in order:
+        boxes[id(node)] = ax.text(*where[id(node)], node_label(node), ha="center", va="center",
+                                  fontsize=7.5, family="monospace", zorder=3,
+                                  bbox=dict(boxstyle="round,pad=0.35", fc=_box_color(node, root), ec="0.4"))
+    fig.canvas.draw()  # the boxes need their size before arrows can stop at their edges
+    _draw_arrows(ax, order, where, boxes)
+    ax.set_xlim(min(xs) - 0.6, max(xs) + 0.6)
+    ax.set_ylim(min(ys) - 0.7, max(ys) + 0.7)
+    _strip_axes(ax)
     ax.set_xlabel("forward pass: inputs on the left, the loss on the right; backward() runs right to left")
     ax.set_title(title)
     fig.tight_layout()
+    return fig
+
+
+def _plot_graph_vertical(root, title, figsize=None, fontsize=9, row_gap=0.34, column_gap=0.3):
+    """plot_graph(..., vertical=True): graph_layout turned a quarter turn, inputs at the top.
+
+    The boxes are measured first (in inches: text in points does not depend on the figure's
+    size), then placed in data coordinates that are inches, so no two boxes can overlap: each
+    row is as tall as its tallest box plus row_gap, each slot as wide as the widest box plus
+    column_gap.
+    """
+    order = topological_order(root)
+    layout = graph_layout(root)
+    fig, ax = plt.subplots(figsize=figsize or (6, 6))
+    boxes = {id(node): ax.text(0, 0, node_label(node, compact=True), ha="center", va="center",
+                               fontsize=fontsize, family="monospace", zorder=3,
+                               bbox=dict(boxstyle="round,pad=0.35", fc=_box_color(node, root), ec="0.4"))
+             for node in order}
+    fig.canvas.draw()
+    size = {key: box.get_bbox_patch().get_window_extent().size / fig.dpi for key, box in boxes.items()}
+    slot = max(w for w, _ in size.values()) + column_gap
+    rows = sorted({column for column, _ in layout.values()})
+    row_height = {r: max(size[key][1] for key, (c, _) in layout.items() if c == r) + row_gap for r in rows}
+    top, row_y = 0.0, {}
+    for r in rows:  # the centre of each row, going down the page
+        row_y[r] = top - row_height[r] / 2
+        top -= row_height[r]
+    where = {key: (h * slot, row_y[c]) for key, (c, h) in layout.items()}
+    xs = [x for x, _ in where.values()]
+    width, height = max(xs) - min(xs) + slot, -top
+    for key, box in boxes.items():
+        box.set_position(where[key])
+    ax.set_xlim(min(xs) - slot / 2, max(xs) + slot / 2)
+    ax.set_ylim(top, 0.0)
+    _strip_axes(ax)
+    ax.set_xlabel("forward pass: inputs at the top, the loss at the bottom;\nbackward() runs bottom to top")
+    ax.set_title(title, fontsize=10)
+    # The axes are given exactly width x height inches, one data unit to the inch; the margins
+    # around them hold the title and the label.
+    left = right = 0.15
+    bottom, head = 0.6, 0.45
+    if figsize is None:
+        fig.set_size_inches(width + left + right, height + bottom + head)
+    W, H = fig.get_size_inches()
+    ax.set_position([left / W, bottom / H, 1 - (left + right) / W, 1 - (bottom + head) / H])
+    ax.set_aspect("equal", adjustable="box")
+    fig.canvas.draw()  # positions and sizes are final: now arrows can stop at the box edges
+    _draw_arrows(ax, order, where, boxes)
     return fig
 
 
@@ -340,6 +417,24 @@ def dead_units(model, X):
     """How many first-layer ReLU units output 0 for every example of X: they pass no gradient, ever."""
     W, b = model.layers[0]
     return int(np.sum(np.all(X @ W.data + b.data <= 0, axis=0)))
+
+
+def hidden_slopes(model, X):
+    """The slope of every first-layer hidden unit at every example: the derivative of the
+    activation at its input z = X @ W1 + b1, shape (n_examples, n_units).
+
+    1 - tanh(z)^2 for tanh (positive everywhere, but below 0.01 once |z| passes 3: saturated),
+    [z > 0] for relu (0 on its flat side), s(z)(1 - s(z)) for sigmoid. From each example a unit
+    passes back to its weights what it receives times this slope.
+    """
+    W, b = model.layers[0]
+    z = np.asarray(X, dtype=model.dtype) @ W.data + b.data
+    if model.hidden == "tanh":
+        return 1 - np.tanh(z) ** 2
+    if model.hidden == "relu":
+        return (z > 0).astype(z.dtype)
+    s = Tensor(z).sigmoid().data
+    return s * (1 - s)
 
 
 def plot_xor_run(model, history, title):

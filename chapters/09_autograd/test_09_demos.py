@@ -59,6 +59,56 @@ def test_node_labels_show_numbers_for_small_arrays_and_shapes_for_big_ones():
     assert demos.node_label(big) == "constant\nvalue\nshape (4, 3)"
 
 
+def test_compact_labels_put_each_first_row_beside_its_heading():
+    w = Tensor([[0.5], [-0.25]], name="w")
+    w.grad = np.array([[1.0], [2.0]])
+    assert demos.node_label(w, compact=True) == \
+        "w\nvalue   0.50\n       -0.25\ngrad    1.00\n        2.00"
+    assert demos.node_label(Tensor(np.ones((4, 3))), compact=True) == "constant\nvalue shape (4, 3)"
+
+
+def test_the_xor_graph_drawn_top_to_bottom_fits_the_page_and_no_boxes_overlap():
+    net = demos.xor_network(seed=1)
+    loss = net.loss(np.array([[1.0, 0.0]]), np.array([1]))
+    loss.backward()
+    wide = demos.plot_graph(loss, "t")
+    tall = demos.plot_graph(loss, "t", vertical=True)
+    assert wide.get_size_inches()[0] > 15  # across the page it is too long to read
+    width, height = tall.get_size_inches()
+    assert width < 7.5 and height < 16  # a notebook shows it at full size
+    ax = tall.axes[0]
+    assert ax.get_title() == "t" and ax.get_xlabel()
+    boxes = [t for t in ax.texts if not isinstance(t, matplotlib.text.Annotation)]
+    assert len(boxes) == len(topological_order(loss)) == 24
+    assert all(t.get_fontsize() >= 9 for t in boxes)
+    tall.canvas.draw()
+    extents = [t.get_bbox_patch().get_window_extent() for t in boxes]
+    assert all(ax.bbox.contains(e.x0, e.y0) and ax.bbox.contains(e.x1, e.y1) for e in extents)
+    assert not any(a.overlaps(b) for i, a in enumerate(extents) for b in extents[i + 1:])
+    # every node lies below its inputs: the forward pass runs down the page
+    y = {id(n): t.get_position()[1] for n, t in zip(topological_order(loss), boxes)}
+    assert all(y[id(i)] > y[id(n)] for n in topological_order(loss) for i in n.inputs)
+    assert len([c for c in ax.get_children() if isinstance(c, matplotlib.text.Annotation) and not c.get_text()]) \
+        == sum(len(n.inputs) for n in topological_order(loss))
+    plt.close("all")
+
+
+def test_the_sigmoid_operation_is_as_exact_as_chapter_2s_down_to_the_smallest_float():
+    a = np.array([-745.0, -700.0, -100.0, -38.0, -1.0, 0.0, 1.0, 38.0, 1000.0])
+    with np.errstate(all="raise"):  # no overflow, and no warning about exp(-1000) rounding to 0
+        out = Tensor(a).sigmoid()
+    exact = np.exp(a[:-1]) / (1 + np.exp(a[:-1]))  # exact enough wherever exp(a) does not overflow
+    assert out.data[0] > 0 and out.data[3] > 0  # not 0 at -745 or at -38
+    assert np.allclose(out.data[1:-1], exact[1:], rtol=1e-15, atol=0)
+    assert out.data[-1] == 1.0
+    assert Tensor(np.array([-746.0])).sigmoid().data[0] == 0.0  # below half the smallest float
+    assert Tensor(np.array([-2.0, 3.0], dtype=np.float32)).sigmoid().data.dtype == np.float32
+    # its backward, s (1 - s), is right far out on the left too: about exp(a)
+    z = Tensor(np.array([-100.0]))
+    z.sigmoid().sum().backward()
+    assert z.grad[0] == pytest.approx(np.exp(-100.0), rel=1e-12)
+
+
 def test_plot_graph_refuses_what_is_not_a_tensor():
     with pytest.raises(TypeError, match=r"plot_graph draws the graph of a Tensor; got ndarray"):
         demos.plot_graph(np.zeros(3), "t")
@@ -207,6 +257,32 @@ def test_a_2_2_1_tanh_network_learns_xor_from_most_seeds():
     for m, h in runs.values():
         if h["solved_at"] is None:  # the notebook: the rare failure sits at ln 2 / 2
             assert h["loss"][-1] == pytest.approx(np.log(2) / 2, abs=2e-3)
+
+
+def test_tanh_units_start_steep_and_the_failed_run_is_saturated_where_it_is_undecided():
+    X, _ = datasets.xor()
+    runs = demos.xor_runs(range(20), "tanh", n_hidden=2, learning_rate=2.0, steps=2500)
+    start = [demos.hidden_slopes(demos.xor_network(seed), X) for seed in runs]
+    assert min(s.min() for s in start) > 0.8  # Normal(0, 0.1) weights: every unit in its steep middle
+    failed = [m for m, h in runs.values() if h["solved_at"] is None]
+    assert failed
+    for model in failed:
+        undecided = np.abs(model.predict_proba(X)[:, 1] - 0.5) < 0.05
+        assert undecided.sum() == 2
+        assert demos.hidden_slopes(model, X)[undecided].max() < 1e-3
+
+
+def test_hidden_slopes_are_the_derivatives_of_the_activations():
+    X = np.array([[1.0, 0.0], [0.0, -1.0], [0.5, 0.5]])
+    for hidden in ("tanh", "relu", "sigmoid"):
+        model = demos.xor_network(seed=3, hidden=hidden, n_hidden=3, std=1.0)
+        W, b = model.layers[0]
+        z = X @ W.data + b.data
+        slopes = demos.hidden_slopes(model, X)
+        assert slopes.shape == (3, 3)
+        h = 1e-6
+        numeric = (getattr(Tensor(z + h), hidden)().data - getattr(Tensor(z - h), hidden)().data) / (2 * h)
+        assert np.allclose(slopes, numeric, atol=1e-6)
 
 
 def test_relu_needs_more_hidden_units_for_xor_and_its_failures_have_stopped_moving():
