@@ -127,9 +127,44 @@ def distances_to_minimum(path, surface):
     return np.linalg.norm(np.asarray(path) - np.asarray(get_surface(surface).minimum), axis=1)
 
 
+def leaves_view(path, limits):
+    """Where a path first leaves the rectangle `limits`: (step, point on the border), or None.
+
+    Args:
+        path:   float array of shape (steps + 1, 2), from optimizer_path.
+        limits: ((theta_1 from, to), (theta_2 from, to)), as in Surface.limits.
+
+    Returns:
+        None if every point of the path lies inside; otherwise (k, crossing): k is the first step
+        whose point lies outside, and crossing, shape (2,), is where the segment from step k - 1
+        to step k crosses the border (the start itself if k is 0).
+    """
+    path = np.asarray(path, dtype=float)
+    low = np.array([limits[0][0], limits[1][0]])
+    high = np.array([limits[0][1], limits[1][1]])
+    outside = np.flatnonzero(np.any((path < low) | (path > high), axis=1))
+    if len(outside) == 0:
+        return None
+    k = int(outside[0])
+    if k == 0:
+        return 0, path[0].copy()
+    a, b = path[k - 1], path[k]
+    # a is inside, b is not: the segment a + t (b - a) crosses the border at the smallest t at
+    # which one coordinate reaches its limit.
+    t = min((bound - a[i]) / (b[i] - a[i])
+            for i in range(2) for bound, crossed in ((low[i], b[i] < low[i]), (high[i], b[i] > high[i])) if crossed)
+    return k, a + t * (b - a)
+
+
 def plot_optimizer_paths(surface, paths, title=None):
-    """Two panels: the paths on the surface's contour lines (a large dot where each ends), and each
-    path's distance to the minimum.
+    """Two panels: the paths on the surface's contour lines, and each path's distance to the minimum.
+
+    The left panel shows the surface's region (Surface.limits) and nothing beyond it. A path that
+    stays inside ends in a large dot; a path that runs away is drawn up to the border, a cross marks
+    where it leaves the view, and its legend entry names the step (the right panel follows it on).
+    A dot marks every step of a path of up to 200 steps. Longer paths are too dense for dots and
+    often share a stretch (the floor of a valley), so they are layered instead: the first on top
+    and thinnest, each later one beneath it and wider, so that it shows on both sides.
 
     Args:
         surface: a Surface, or a name in SURFACES.
@@ -145,11 +180,24 @@ def plot_optimizer_paths(surface, paths, title=None):
     low = max(float(loss.min()), 1e-3)
     levels = np.logspace(np.log10(low), np.log10(float(loss.max())), 18)
     left.contour(t1, t2, loss, levels=levels, colors="0.75", linewidths=0.7)
+    layered = max(len(path) for path in paths.values()) > 201
     for i, (label, path) in enumerate(paths.items()):
-        # The first path on top: paths that end up on the same valley floor would hide it.
-        on_top = 3 + len(paths) - i
-        left.plot(path[:, 0], path[:, 1], "-o", color=f"C{i}", markersize=2.2, linewidth=1, label=label, zorder=on_top)
-        left.plot(*path[-1], "o", color=f"C{i}", markersize=7, markeredgecolor="k", zorder=on_top)
+        on_top = 3 + len(paths) - i  # the first path on top
+        if layered:  # each later path wider, beneath the ones before it
+            style, end_size = {"linewidth": 1.0 + 2.5 * i, "alpha": 1.0 if i == 0 else 0.6}, 7 + 2.5 * i
+        else:  # a dot per step
+            style, end_size = {"linewidth": 1.0, "marker": "o", "markersize": 2.2}, 7
+        leaving = leaves_view(path, surface.limits)
+        if leaving is None:
+            shown, name = path, label
+        else:  # up to the first point outside: the axes cut that last segment at the border
+            shown, name = path[:leaving[0] + 1], f"{label}: leaves the view at step {leaving[0]}"
+        left.plot(shown[:, 0], shown[:, 1], "-", color=f"C{i}", solid_capstyle="round", label=name,
+                  zorder=on_top, **style)
+        if leaving is None:
+            left.plot(*path[-1], "o", color=f"C{i}", markersize=end_size, markeredgecolor="k", zorder=on_top)
+        else:
+            left.plot(*leaving[1], "X", color=f"C{i}", markersize=10, markeredgecolor="k", clip_on=False, zorder=20)
         right.plot(np.arange(len(path)), distances_to_minimum(path, surface), color=f"C{i}", label=label)
     left.plot(*surface.start, "ks", markersize=6, label="start", zorder=20)
     left.plot(*surface.minimum, "k*", markersize=12, label="minimum", zorder=20)
@@ -157,7 +205,7 @@ def plot_optimizer_paths(surface, paths, title=None):
     left.set_ylim(y0, y1)
     left.set_xlabel("θ₁")
     left.set_ylabel("θ₂")
-    left.set_title("Paths on the contour lines of the loss")
+    left.set_title("Paths on the contour lines of the loss", pad=10)
     left.legend(fontsize=8, loc="upper right")
     right.set_yscale("log")
     right.set_xlabel("step")
@@ -176,30 +224,46 @@ def plot_training_curves(histories, title="Training", levels=None):
     """Loss (log scale) and, for classifiers, training accuracy per epoch: one line per run.
 
     A run that diverged (its history has a "stopped" message, see run_lr_experiment) ends in a
-    cross, and its legend entry says in which epoch it stopped.
+    cross, and its legend entry says in which epoch it stopped. A run that stopped before its
+    first epoch was complete has no point to draw: it gets no line and no legend entry, and a note
+    below the panels says what became of it.
 
     Args:
         histories: dict of label -> a history from fit (lists, one entry per epoch).
         title:     the figure's title.
-        levels:    optional dict of label -> loss value, drawn as dotted horizontal lines.
+        levels:    optional dict of label -> loss value, drawn as pale bands beneath the curves,
+                   so that a run that stays on a level shows on top of it; the runs that end on
+                   a level (within 2%) are named beside it, in their colours.
     """
     if not histories:
         raise ValueError("histories is empty: give at least one run, as {label: history}")
     metrics = ["loss"] + (["accuracy"] if all("accuracy" in h for h in histories.values()) else [])
     fig, axes = plt.subplots(1, len(metrics), figsize=(5.6 * len(metrics), 3.8), squeeze=False)
+    loss_axis = axes[0][0]
+    not_drawn = []
     for i, (label, history) in enumerate(histories.items()):
         stopped = history.get("stopped")
         done = len(history["loss"])
+        if done == 0:
+            not_drawn.append(f"{label}, which diverged in epoch 1, before a single epoch was complete" if stopped
+                             else f"{label}, which has no epoch recorded")
+            continue
         name = f"{label}: diverged in epoch {done + 1}" if stopped else label
         for ax, metric in zip(axes[0], metrics):
             values = history[metric]
-            line, = ax.plot(np.arange(1, done + 1), values, color=f"C{i % 10}", label=name)
+            line, = ax.plot(np.arange(1, done + 1), values, color=f"C{i % 10}", label=name, zorder=3)
             if stopped and values:
-                ax.plot(done, values[-1], "x", color=line.get_color(), markersize=9, markeredgewidth=2)
+                ax.plot(done, values[-1], "x", color=line.get_color(), markersize=9, markeredgewidth=2, zorder=3)
     for label, value in (levels or {}).items():
-        axes[0][0].axhline(value, color="0.3", linestyle=":", linewidth=1.2)
-        axes[0][0].annotate(label, (1, value), xycoords=("axes fraction", "data"), xytext=(-4, 3),
-                            textcoords="offset points", ha="right", fontsize=8, color="0.3")
+        loss_axis.axhline(value, color="0.86", linewidth=7, zorder=1)
+        loss_axis.annotate(label, (1, value), xycoords=("axes fraction", "data"), xytext=(4, 0),
+                           textcoords="offset points", ha="left", va="center", fontsize=8, color="0.3")
+        ending_here = [(i, run) for i, (run, history) in enumerate(histories.items())
+                       if history["loss"] and abs(history["loss"][-1] - value) < 0.02 * value]
+        for k, (i, run) in enumerate(ending_here):
+            loss_axis.annotate(f"{run} ends here", (1, value), xycoords=("axes fraction", "data"),
+                               xytext=(-4, -5 - 10 * k), textcoords="offset points", ha="right", va="top",
+                               fontsize=8, color=f"C{i % 10}")
     for ax, metric in zip(axes[0], metrics):
         ax.set_xlabel("epoch")
         ax.set_ylabel("training loss (log scale)" if metric == "loss" else "training accuracy")
@@ -207,8 +271,13 @@ def plot_training_curves(histories, title="Training", levels=None):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         if metric == "loss":
             ax.set_yscale("log")
-        ax.legend(fontsize=7)
-    fig.tight_layout()
+        if ax.get_legend_handles_labels()[0]:  # a legend only for lines that are drawn
+            ax.legend(fontsize=7)
+    if not_drawn:  # below the panels, where it cannot hide a curve
+        fig.text(0.5, 0.01, "Not drawn: " + "; ".join(not_drawn) + ".", ha="center", va="bottom", fontsize=9)
+        fig.tight_layout(rect=(0, 0.05, 1, 1))
+    else:
+        fig.tight_layout()
     return fig
 
 

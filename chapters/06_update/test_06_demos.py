@@ -123,6 +123,63 @@ def test_a_path_that_overflows_stops_where_the_numbers_were_still_finite():
     assert len(path) < 1001 and np.all(np.isfinite(path))
 
 
+def test_sgd_above_the_limit_leaves_the_view_at_the_step_the_closed_form_gives():
+    # The notebook prints both: the step leaves_view finds, and the first t with 1.5 * 1.04**t > 2.5.
+    valley = demos.SURFACES["valley"]
+    path = demos.optimizer_path(SGD(1.02), valley, 100)
+    step, crossing = demos.leaves_view(path, valley.limits)
+    assert step == int(np.ceil(np.log(2.5 / 1.5) / np.log(abs(1 - 2 * 1.02)))) == 14
+    assert abs(path[13, 1]) < 2.5 < abs(path[14, 1])
+    assert crossing[1] == pytest.approx(2.5) and path[13, 0] < crossing[0] < path[14, 0], "on the segment"
+    for rate in (0.5, 0.9):
+        assert demos.leaves_view(demos.optimizer_path(SGD(rate), valley, 100), valley.limits) is None
+    rosenbrock = demos.SURFACES["rosenbrock"]
+    for optimizer in (SGD(0.001), Momentum(0.001, 0.9), Adam(0.1)):
+        assert demos.leaves_view(demos.optimizer_path(optimizer, rosenbrock, 1000), rosenbrock.limits) is None
+    start_outside = np.array([[5.0, 0.0], [0.0, 0.0]])
+    step, crossing = demos.leaves_view(start_outside, valley.limits)
+    assert step == 0 and np.array_equal(crossing, [5.0, 0.0])
+
+
+def test_a_path_that_leaves_the_view_is_drawn_to_the_border_and_marked_there():
+    valley = demos.SURFACES["valley"]
+    paths = {f"SGD({rate})": demos.optimizer_path(SGD(rate), valley, 100) for rate in (0.9, 1.02)}
+    fig = demos.plot_optimizer_paths(valley, paths)
+    left, right = fig.axes
+    assert (left.get_xlim(), left.get_ylim()) == valley.limits, "the view is the surface's region"
+    lines = {line.get_label(): line for line in left.get_lines()}
+    runaway = lines["SGD(1.02): leaves the view at step 14"]
+    assert len(runaway.get_xdata()) == 15, "steps 0 to 14: the axes cut the last segment at the border"
+    assert len(lines["SGD(0.9)"].get_xdata()) == 101
+    crosses = [line for line in left.get_lines() if line.get_marker() == "X"]
+    assert len(crosses) == 1 and crosses[0].get_ydata()[0] == pytest.approx(2.5)
+    assert crosses[0].get_color() == runaway.get_color()
+    assert len(right.get_lines()[1].get_xdata()) == 101, "the distance follows the whole path"
+    plt.close(fig)
+
+
+def test_long_paths_are_layered_so_that_each_shows_beneath_the_ones_before():
+    rosenbrock = demos.SURFACES["rosenbrock"]
+    names = ["SGD(0.001)", "Momentum(0.001, β=0.9)", "Adam(0.1)"]
+    paths = {name: demos.optimizer_path(optimizer, rosenbrock, 1000)
+             for name, optimizer in zip(names, (SGD(0.001), Momentum(0.001, 0.9), Adam(0.1)))}
+    fig = demos.plot_optimizer_paths(rosenbrock, paths)
+    lines = {line.get_label(): line for line in fig.axes[0].get_lines()}
+    widths = [lines[name].get_linewidth() for name in names]
+    depths = [lines[name].get_zorder() for name in names]
+    assert widths == sorted(widths) and len(set(widths)) == 3, "each later path wider"
+    assert depths == sorted(depths, reverse=True) and len(set(depths)) == 3, "and beneath the ones before"
+    plt.close(fig)
+    # Short paths keep a dot per step, all of the same width.
+    valley = demos.SURFACES["valley"]
+    fig = demos.plot_optimizer_paths(valley, {"a": demos.optimizer_path(SGD(0.9), valley, 100),
+                                              "b": demos.optimizer_path(Adam(0.3), valley, 100)})
+    lines = {line.get_label(): line for line in fig.axes[0].get_lines()}
+    assert {lines[name].get_marker() for name in "ab"} == {"o"}
+    assert lines["a"].get_linewidth() == lines["b"].get_linewidth()
+    plt.close(fig)
+
+
 # --- the learning-rate experiments and the explorer -------------------------------------------
 
 
@@ -236,9 +293,45 @@ def test_plots_have_titles_and_labelled_axes(name):
     assert_readable(FIGURES[name]())
 
 
-def test_a_diverged_run_says_so_in_the_legend():
-    fig = demos.plot_training_curves({"too fast": demos.run_lr_experiment("sgd", 30.0, epochs=3)})
-    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["too fast: diverged in epoch 1"]
+def test_a_run_that_diverged_after_some_epochs_says_so_in_the_legend():
+    history = {"loss": [0.7, 0.9], "accuracy": [0.5, 0.5], "stopped": "training stopped in epoch 3 (batch 1)"}
+    fig = demos.plot_training_curves({"too fast": history, "fine": demos.run_lr_experiment("sgd", 0.1, epochs=3)})
+    for ax in fig.axes:
+        assert [t.get_text() for t in ax.get_legend().get_texts()] == ["too fast: diverged in epoch 3", "fine"]
+    crosses = [line for line in fig.axes[0].get_lines() if line.get_marker() == "x"]
+    assert len(crosses) == 1 and list(crosses[0].get_xdata()) == [2] and list(crosses[0].get_ydata()) == [0.9]
+    plt.close(fig)
+
+
+def test_a_run_with_no_epoch_gets_no_line_and_no_legend_entry_but_a_note():
+    # The notebook's SGD(30.0) stops in its first epoch: nothing to draw.
+    runs = {"SGD(0.1)": demos.run_lr_experiment("sgd", 0.1, epochs=3),
+            "SGD(30.0)": demos.run_lr_experiment("sgd", 30.0, epochs=3)}
+    fig = demos.plot_training_curves(runs)
+    for ax in fig.axes:
+        labelled = [line.get_label() for line in ax.get_lines() if not line.get_label().startswith("_")]
+        assert labelled == ["SGD(0.1)"]
+        assert [t.get_text() for t in ax.get_legend().get_texts()] == ["SGD(0.1)"]
+    assert [t.get_text() for t in fig.texts] == [
+        "Not drawn: SGD(30.0), which diverged in epoch 1, before a single epoch was complete."]
+    plt.close(fig)
+    fig = demos.plot_training_curves({"SGD(30.0)": runs["SGD(30.0)"]})  # the explorer's case: no legend at all
+    assert all(ax.get_legend() is None for ax in fig.axes) and len(fig.texts) == 1
+    plt.close(fig)
+
+
+def test_levels_lie_beneath_the_curves_and_name_the_runs_that_end_on_them():
+    flat = {"loss": [LN2] * 5 + [LN2 / 2] * 5, "accuracy": [0.5] * 10}
+    falling = {"loss": list(np.geomspace(LN2, 1e-3, 10)), "accuracy": [0.5] * 5 + [1.0] * 5}
+    fig = demos.plot_training_curves({"seed 6": flat, "seed 0": falling}, levels={"ln 2": LN2, "ln 2 / 2": LN2 / 2})
+    ax = fig.axes[0]
+    curves = [line for line in ax.get_lines() if line.get_label() in ("seed 6", "seed 0")]
+    bands = [line for line in ax.get_lines() if line not in curves]
+    assert len(bands) == 2 and [band.get_ydata()[0] for band in bands] == [LN2, LN2 / 2]
+    assert max(band.get_zorder() for band in bands) < min(curve.get_zorder() for curve in curves)
+    notes = {t.get_text(): t for t in ax.texts}
+    assert set(notes) == {"ln 2", "ln 2 / 2", "seed 6 ends here"}
+    assert notes["seed 6 ends here"].get_color() == curves[0].get_color() == "C0"
     plt.close(fig)
 
 
@@ -257,3 +350,83 @@ def test_wave_is_its_curve_plus_noise_of_the_given_size():
     x0, y0 = datasets.wave(50, 0.0, np.random.default_rng(1))
     assert np.array_equal(y0, datasets.wave_curve(x0))
     assert np.std(y - datasets.wave_curve(x)) == pytest.approx(0.2, rel=0.02)
+
+
+# --- section 14: the two sanity checks ------------------------------------------------------------
+
+SPIRAL_ARCHITECTURE = [  # the notebook's spiral network (section 12)
+    {"input_dim": 2, "output_dim": 64, "activation": "relu"},
+    {"input_dim": 64, "output_dim": 3, "activation": "softmax"},
+]
+
+
+@pytest.fixture(scope="module")
+def spirals():
+    return datasets.spirals(100, 3, noise=0.2, rng=np.random.default_rng(0))
+
+
+def test_the_second_order_expansion_of_the_first_loss():
+    # -ln p_y = ln k - (z_y - mean z) + s**2 / 2 + O(|d|**3), s**2 the variance of the k logits.
+    rng = np.random.default_rng(0)
+    for size in (0.1, 0.01):
+        z = rng.normal(0, size, size=(1000, 3))
+        exact = np.log(np.exp(z).sum(axis=1)) - z[:, 0]
+        approximate = np.log(3) - (z[:, 0] - z.mean(axis=1)) + z.var(axis=1) / 2
+        assert np.max(np.abs(exact - approximate)) < 2 * size**3
+
+
+def test_a_fresh_softmax_network_starts_near_ln_k_and_nearer_with_smaller_weights(spirals):
+    X, y = spirals
+    ln3 = np.log(3)
+    fresh = Network.from_architecture(SPIRAL_ARCHITECTURE, np.random.default_rng(0))
+    assert fresh.evaluate(X, y)["loss"] == pytest.approx(ln3, abs=0.05), "the fresh network starts close to ln 3"
+    table = {}
+    for scale in (0.1, 1, 10):
+        losses, variances, probabilities = [], [], []
+        for seed in range(20):
+            net = Network.from_architecture(SPIRAL_ARCHITECTURE, np.random.default_rng(seed))
+            net.layers[-1].params["W"] *= scale
+            losses.append(net.evaluate(X, y)["loss"])
+            variances.append(np.mean(np.var(net.output(X), axis=1)))
+            probabilities.append(net.predict_proba(X))
+        table[scale] = (np.mean(losses), np.log(3) + np.mean(variances) / 2, np.percentile(probabilities, [5, 95]))
+    loss, formula, (low, high) = table[0.1]
+    assert round(loss, 2) == round(ln3, 2) and loss == pytest.approx(formula, abs=0.005)
+    assert 0.3 < low < 1 / 3 < high < 0.37, "nine in ten probabilities close to 1/3"
+    loss, formula, (low, high) = table[1]
+    assert ln3 < loss < ln3 + 0.2 and loss == pytest.approx(formula, abs=0.1), "a little above, roughly the formula"
+    assert low < table[0.1][2][0] and high > table[0.1][2][1], "the probabilities spread more"
+    loss, formula, (low, high) = table[10]
+    assert loss > 3 * ln3, "far above ln 3"
+    assert low < 0.01 and high > 0.99, "probabilities near 0 and 1"
+    assert formula > 2 * loss, "the expansion is no guide for large logits"
+
+
+def test_the_tiny_batch_is_learnt_by_heart_and_the_rebinding_bug_never_moves(spirals):
+    X, y = spirals
+    at_origin = np.all(X == 0, axis=1)
+    assert at_origin.sum() == 3 and sorted(y[at_origin]) == [0, 1, 2], "the same input with three labels"
+    tiny = np.random.default_rng(0).choice(np.flatnonzero(~at_origin), size=20, replace=False)
+    X_tiny, y_tiny = X[tiny], y[tiny]
+    assert len(np.unique(X_tiny, axis=0)) == 20
+    model = Network.from_architecture(SPIRAL_ARCHITECTURE, np.random.default_rng(0))
+    assert 100 <= model.count_parameters() < 1000, "hundreds of parameters"
+    optimizer, epochs = Adam(0.01), 0
+    while model.evaluate(X_tiny, y_tiny)["accuracy"] < 1 and epochs < 1000:
+        fit(model, X_tiny, y_tiny, epochs=1, batch_size=20, optimizer=optimizer, rng=0, verbose=0)
+        epochs += 1
+    assert model.evaluate(X_tiny, y_tiny)["accuracy"] == 1 and epochs <= 50, "within a few dozen steps"
+
+    class RebindingSGD:
+        def __init__(self, learning_rate):
+            self.learning_rate = learning_rate
+
+        def step(self, params, grads):
+            for p, g in zip(params, grads):
+                p = p - self.learning_rate * g  # noqa: F841 - the bug the notebook shows
+
+    broken = Network.from_architecture(SPIRAL_ARCHITECTURE, np.random.default_rng(0))
+    history = fit(broken, X_tiny, y_tiny, epochs=1000, batch_size=20, optimizer=RebindingSGD(0.1), rng=0, verbose=0)
+    # Only the order in which the shuffled batch's losses are summed changes: the last digits.
+    assert np.ptp(history["loss"]) < 1e-12, "the loss has not moved"
+    assert history["accuracy"][-1] < 1
