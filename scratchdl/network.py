@@ -105,8 +105,9 @@ class Network:
 
     # --- using a trained network ----------------------------------------------------------
 
-    def output(self, x, batch_size=2048):
-        """The network's raw output for x, computed a batch at a time to bound memory."""
+    def output(self, x, batch_size=256):
+        """The network's raw output for x, 256 examples at a time: a convolution of 2,048 images at once
+        would need hundreds of MB for its im2col columns."""
         x = inputs(x, "x", self.dtype)  # numbers, one row per example, no NaN: else a clear error
         return np.concatenate([self.forward(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
 

@@ -8,7 +8,8 @@ from scratchdl.metrics import one_hot
 class NearestMean:
     def fit(self, X, y):
         X = X.reshape(len(X), -1)
-        Y = one_hot(y, self.n_classes)
+        # One-hot in X's dtype: float64 @ float32 would first copy all of X to float64.
+        Y = one_hot(y, self.n_classes).astype(X.dtype)
         self.means = (Y.T @ X) / Y.sum(axis=0)[:, None]
         return self
 

@@ -11,6 +11,7 @@ import numpy as np
 from matplotlib.ticker import MaxNLocator
 
 from scratchdl.layers import Dense
+from scratchdl.tools.models import mean_and_std
 
 # --- looking at the data ----------------------------------------------------------------
 
@@ -30,9 +31,10 @@ def pixel_statistics(X):
             "never_inked":      how many pixel positions are 0 in every image.
     """
     pixels = np.asarray(X).reshape(len(X), -1)
+    mean, std = mean_and_std(pixels)  # without a float64 copy of every pixel
     return {
-        "mean": float(pixels.mean(dtype=np.float64)),
-        "std": float(pixels.std(dtype=np.float64)),
+        "mean": mean,
+        "std": std,
         "zero": float(np.mean(pixels == 0)),
         "full": float(np.mean(pixels == 1)),
         "ink_per_image": float(np.mean(np.count_nonzero(pixels, axis=1))),
@@ -49,8 +51,12 @@ def grey_level_counts(X):
     Returns:
         int array of shape (256,): entry k counts the pixels equal to k / 255.
     """
-    levels = np.rint(np.asarray(X).ravel() * 255).astype(np.uint8)
-    return np.bincount(levels, minlength=256)
+    pixels = np.asarray(X).reshape(len(X), -1)
+    counts = np.zeros(256, dtype=np.int64)
+    for start in range(0, len(pixels), 5000):  # 5,000 images at a time: no copy of all the pixels
+        levels = np.rint(pixels[start:start + 5000] * 255).astype(np.uint8)
+        counts += np.bincount(levels.ravel(), minlength=256)
+    return counts
 
 
 def plot_pixel_statistics(X, y, n_classes=10):

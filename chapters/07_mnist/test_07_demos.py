@@ -19,6 +19,7 @@ from scratchdl.tools.mnist import find_mnist, load_mnist, read_idx  # noqa: E402
 from scratchdl.network import Network  # noqa: E402
 from scratchdl.optimizers import Adam, AdamW  # noqa: E402
 from scratchdl.training import fit  # noqa: E402
+from scratchdl.tools.models import Standardize, mean_and_std  # noqa: E402
 from readable import assert_readable  # noqa: E402
 
 demos = chapter_module(__file__, "demos")
@@ -38,14 +39,14 @@ def data():
 @pytest.fixture(scope="module")
 def baseline(data):
     """NearestMean on all 60,000 training images, as in the notebook."""
-    return NearestMean().fit(np.concatenate([data.X_train, data.X_val]), np.concatenate([data.y_train, data.y_val]))
+    return NearestMean().fit(*data.all_training())
 
 
 @pytest.fixture(scope="module")
 def standardized(data):
     """The notebook's inputs: rows of 784 pixels on the training set's scale."""
     flat = {part: getattr(data, f"X_{part}").reshape(len(getattr(data, f"X_{part}")), -1) for part in ("train", "val", "test")}
-    mean, std = flat["train"].mean(), flat["train"].std()
+    mean, std = mean_and_std(flat["train"])
     return {part: (X - mean) / std for part, X in flat.items()}
 
 
@@ -58,6 +59,36 @@ def assert_gallery(fig, images, titles):
         assert ax.get_title() == title
         assert np.allclose(ax.images[0].get_array(), np.reshape(image, (28, 28)))
     plt.close(fig)
+
+
+# --- the data in memory once ------------------------------------------------------------------
+
+
+def test_all_training_gives_the_60000_images_without_a_copy(data):
+    X, y = data.all_training()
+    assert X.shape == (60_000, 1, 28, 28) and y.shape == (60_000,)
+    assert np.shares_memory(X, data.X_train) and np.shares_memory(X, data.X_val)
+    assert np.array_equal(X[50_000:], data.X_val) and np.array_equal(y[:50_000], data.y_train)
+
+
+def test_mean_and_std_are_numpys_in_float64():
+    X = np.random.default_rng(0).random((12_345, 3, 7), dtype=np.float32)
+    mean, std = mean_and_std(X, rows_at_a_time=1000)
+    assert mean == pytest.approx(float(X.mean(dtype=np.float64)), rel=1e-12)
+    assert std == pytest.approx(float(X.std(dtype=np.float64)), rel=1e-9)
+
+
+def test_the_standardize_layer_is_the_notebooks_formula_with_its_gradient():
+    rng = np.random.default_rng(0)
+    images = rng.random((5, 1, 4, 4)).astype(np.float32)
+    layer = Standardize(0.25, 0.5)
+    out = layer(images)
+    assert out.dtype == np.float32 and out.shape == (5, 16)
+    assert np.allclose(out, (images.reshape(5, -1) - 0.25) / 0.5)
+    G = rng.normal(size=(5, 16))
+    assert np.allclose(layer.backward(G), G.reshape(5, 1, 4, 4) / 0.5)  # d/dx of (x - m) / s is 1 / s
+    with pytest.raises(ValueError, match=r"grad_out has shape \(5, 15\); expected \(5, 16\)"):
+        layer.backward(G[:, :15])
 
 
 # --- looking at the data --------------------------------------------------------------------

@@ -358,6 +358,14 @@ class MNIST:
         return (f"MNIST(train {self.X_train.shape}, validation {self.X_val.shape}, "
                 f"test {self.X_test.shape}, {self.X_train.dtype})")
 
+    def all_training(self):
+        """(X, y): all the training images, the validation part included - the 60,000 of
+        MNIST's training file. load_mnist keeps them as one array, so this is not a copy."""
+        whole = getattr(self, "_whole_training", None)
+        if whole is not None:
+            return whole
+        return np.concatenate([self.X_train, self.X_val]), np.concatenate([self.y_train, self.y_val])
+
 
 def load_mnist(data_dir=None, flatten=False, validation=0, dtype=np.float32):
     """Load MNIST, finding or fetching the files first (see the module's docstring).
@@ -383,4 +391,6 @@ def load_mnist(data_dir=None, flatten=False, validation=0, dtype=np.float32):
         images[part] = (X, read_idx(folder / f"{prefix}-labels-idx1-ubyte.gz").astype(np.int64))
     (X, y), (X_test, y_test) = images["train"], images["test"]
     cut = len(X) - validation
-    return MNIST(X[:cut], y[:cut], X[cut:], y[cut:], X_test, y_test)
+    data = MNIST(X[:cut], y[:cut], X[cut:], y[cut:], X_test, y_test)
+    data._whole_training = (X, y)  # the two parts are views of these: see all_training
+    return data
