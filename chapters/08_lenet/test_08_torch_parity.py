@@ -1,6 +1,10 @@
 """The course's LeNet against PyTorch: same weights, same outputs and gradients; same recipe,
 same accuracy. These run where PyTorch is installed (CI installs torch==2.13.0, a CPU build)."""
 
+import json
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -27,6 +31,28 @@ def test_same_weights_give_the_same_outputs_loss_and_gradients(data, build, flat
     assert differences["output"] < 1e-4
     assert differences["loss"] < 1e-5
     assert differences["gradients"] < 1e-4, "every gradient agrees to float32 precision"
+
+
+def test_pytorch_in_its_own_process_gives_the_same_comparison_and_stays_out_of_this_one(data):
+    # As the notebook runs it: a kernel that imported PyTorch would keep about 200 MB.
+    script = """
+import json, sys
+import numpy as np
+from scratchdl.tools import compare
+from scratchdl.tools.mnist import load_mnist
+from scratchdl.tools.models import lenet5
+data = load_mnist(validation=0)
+differences = compare.compare_one_batch(lenet5(np.random.default_rng(0)), data.X_train[:64], data.y_train[:64],
+                                        separate_process=True)
+print(json.dumps({"differences": differences, "torch imported": "torch" in sys.modules}))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["torch imported"] is False
+    here = compare.compare_one_batch(lenet5(np.random.default_rng(0)), data.X_train[:64], data.y_train[:64])
+    assert result["differences"] == pytest.approx(here, abs=1e-12)
+    assert result["differences"]["gradients"] < 1e-4
 
 
 def test_the_same_recipe_reaches_the_same_accuracy(data):

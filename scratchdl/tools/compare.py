@@ -6,9 +6,19 @@ pip install -e ".[torch]" in the course folder (a CPU build is enough). Everythi
 it when called.
 """
 
+import importlib.metadata
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
 import numpy as np
 
 from scratchdl.conv import AvgPool2D, Conv2D, Flatten, MaxPool2D
+from scratchdl.course.chapters import COURSE_DIR
 from scratchdl.layers import Activation, Dense
 from scratchdl.losses import SoftmaxCrossEntropy
 from scratchdl.training import minibatches
@@ -20,11 +30,17 @@ class TorchMissing(ImportError):
 
 
 def torch_available():
-    try:
-        import torch  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    """Whether PyTorch is installed - found without importing it (that alone takes about 200 MB)."""
+    return importlib.util.find_spec("torch") is not None
+
+
+def torch_version():
+    return importlib.metadata.version("torch")
+
+
+def _torch_installed_or_say_so():
+    if not torch_available():
+        _torch()
 
 
 def _torch():
@@ -36,37 +52,60 @@ def _torch():
     return torch
 
 
-def to_torch(model):
-    """The same network as a torch.nn.Sequential, with a copy of the same weights.
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 
-    Our Dense weight is (fan_in, fan_out) and PyTorch's Linear weight is (fan_out, fan_in), so
-    it is transposed; convolution kernels have the same layout in both.
-    """
+
+def describe(model):
+    """(layers, weights): the network as plain data - each layer's type and settings, and every
+    parameter by "layer number.name" - from which PyTorch's copy is built, here or in another
+    process."""
+    layers, weights = [], {}
+    for i, layer in enumerate(model.layers):
+        if isinstance(layer, Dense):
+            spec = {"type": "Dense"}
+        elif isinstance(layer, Conv2D):
+            spec = {"type": "Conv2D", "padding": layer.padding}
+        elif isinstance(layer, Activation) and layer.name in ACTIVATIONS:
+            spec = {"type": "Activation", "name": layer.name}
+        elif isinstance(layer, (AvgPool2D, MaxPool2D, Flatten)):
+            spec = {"type": type(layer).__name__}
+        else:
+            raise TypeError(f"no PyTorch counterpart for {layer!r}")
+        layers.append(spec)
+        weights.update({f"{i}.{name}": value for name, value in layer.params.items()})
+    return layers, weights
+
+
+def to_torch(model):
+    """The same network as a torch.nn.Sequential, with a copy of the same weights."""
+    return _torch_model(*describe(model))
+
+
+def _torch_model(layers, weights):
+    """Our Dense weight is (fan_in, fan_out) and PyTorch's Linear weight is (fan_out, fan_in), so
+    it is transposed; convolution kernels have the same layout in both."""
     torch = _torch()
     nn = torch.nn
     activations = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "linear": nn.Identity}
-    modules = []
-    for layer in model.layers:
-        if isinstance(layer, Dense):
-            module = nn.Linear(layer.fan_in, layer.fan_out)
-            weight = layer.params["W"].T
-        elif isinstance(layer, Conv2D):
-            module = nn.Conv2d(layer.in_channels, layer.out_channels, layer.k, padding=layer.padding)
-            weight = layer.params["W"]
-        elif isinstance(layer, Activation) and layer.name in activations:
-            modules.append(activations[layer.name]())
-            continue
-        elif isinstance(layer, (AvgPool2D, MaxPool2D, Flatten)):
-            modules.append({AvgPool2D: lambda: nn.AvgPool2d(2), MaxPool2D: lambda: nn.MaxPool2d(2),
-                            Flatten: nn.Flatten}[type(layer)]())
-            continue
+    pools = {"AvgPool2D": lambda: nn.AvgPool2d(2), "MaxPool2D": lambda: nn.MaxPool2d(2), "Flatten": nn.Flatten}
+    modules, dtype = [], np.float64
+    for i, spec in enumerate(layers):
+        if spec["type"] in ("Dense", "Conv2D"):
+            W, b = weights[f"{i}.W"], weights[f"{i}.b"]
+            if spec["type"] == "Dense":
+                module, weight = nn.Linear(W.shape[0], W.shape[1]), W.T
+            else:
+                module, weight = nn.Conv2d(W.shape[1], W.shape[0], W.shape[2], padding=spec["padding"]), W
+            with torch.no_grad():
+                module.weight.copy_(torch.from_numpy(np.ascontiguousarray(weight)))
+                module.bias.copy_(torch.from_numpy(b))
+            dtype = W.dtype
+        elif spec["type"] == "Activation":
+            module = activations[spec["name"]]()
         else:
-            raise TypeError(f"no PyTorch counterpart for {layer!r}")
-        with torch.no_grad():
-            module.weight.copy_(torch.from_numpy(np.ascontiguousarray(weight)))
-            module.bias.copy_(torch.from_numpy(layer.params["b"]))
+            module = pools[spec["type"]]()
         modules.append(module)
-    return nn.Sequential(*modules).to(_torch_dtype(model.dtype))
+    return nn.Sequential(*modules).to(_torch_dtype(dtype))
 
 
 def _torch_dtype(dtype):
@@ -89,26 +128,65 @@ def torch_gradients(torch_model, X, y):
     return loss.item(), grads
 
 
-def compare_one_batch(model, X, y):
+def compare_one_batch(model, X, y, separate_process=False):
     """Run both networks forward and backward on one batch; return the largest differences.
+
+    separate_process: run PyTorch's side in a Python process of its own, which exits
+                      afterwards, so that this one never imports PyTorch (about 200 MB that a
+                      notebook's kernel would keep until it is restarted).
 
     Returns:
         dict: "output" (largest difference between the logits), "loss", and "gradients" (the
         largest difference relative to the size of each gradient array, over all of them).
     """
-    torch = _torch()
     if not isinstance(model.loss, SoftmaxCrossEntropy):
         raise ValueError("the comparison is written for classifiers trained with softmax cross-entropy")
-    twin = to_torch(model)
+    layers, weights = describe(model)
+    theirs_out, theirs_loss, theirs_grads = (_torch_side_apart if separate_process else torch_side)(layers, weights, X, y)
     ours_out = model.forward(X)
-    with torch.no_grad():
-        theirs_out = twin(torch.from_numpy(X)).numpy()
     ours_loss, _ = model.loss_and_gradients(X, y)
-    theirs_loss, theirs_grads = torch_gradients(twin, X, y)
     relative = [float(np.abs(a - b).max() / (np.abs(b).max() + 1e-12)) for a, b in zip(model.gradients(), theirs_grads)]
     return {"output": float(np.abs(ours_out - theirs_out).max()),
             "loss": abs(ours_loss - theirs_loss),
             "gradients": max(relative)}
+
+
+def torch_side(layers, weights, X, y):
+    """PyTorch's output, loss and gradients on one batch, for the network `describe` gave."""
+    torch = _torch()
+    twin = _torch_model(layers, weights)
+    with torch.no_grad():
+        out = twin(torch.from_numpy(X)).numpy()
+    loss, grads = torch_gradients(twin, X, y)
+    return out, loss, grads
+
+
+def _torch_side_apart(layers, weights, X, y):
+    """torch_side, run by `python -m scratchdl.tools.compare FOLDER` in a process of its own."""
+    _torch_installed_or_say_so()
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        (folder / "layers.json").write_text(json.dumps(layers))
+        np.savez(folder / "batch.npz", X=X, y=y, **weights)
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(COURSE_DIR), os.environ.get("PYTHONPATH")])))
+        done = subprocess.run([sys.executable, "-m", "scratchdl.tools.compare", str(folder)],
+                              capture_output=True, text=True, env=env, timeout=600)
+        if done.returncode:
+            raise RuntimeError(f"PyTorch's side of the comparison failed in its own process:\n{done.stderr[-2000:]}")
+        with np.load(folder / "theirs.npz", allow_pickle=False) as theirs:
+            grads = [theirs[f"grad{i}"] for i in range(len(theirs.files) - 2)]
+            return theirs["out"], float(theirs["loss"]), grads
+
+
+def _run_saved(folder):
+    """The other process's half: read the batch and the network, write PyTorch's answers."""
+    folder = Path(folder)
+    layers = json.loads((folder / "layers.json").read_text())
+    with np.load(folder / "batch.npz", allow_pickle=False) as saved:
+        X, y = saved["X"], saved["y"]
+        weights = {name: saved[name] for name in saved.files if name not in ("X", "y")}
+    out, loss, grads = torch_side(layers, weights, X, y)
+    np.savez(folder / "theirs.npz", out=out, loss=loss, **{f"grad{i}": g for i, g in enumerate(grads)})
 
 
 def torch_fit(torch_model, X, y, epochs, batch_size, learning_rate, seed, cosine=False):
@@ -139,3 +217,7 @@ def torch_accuracy(torch_model, X, y, batch_size=2048):
         predictions = [torch_model(torch.from_numpy(X[i:i + batch_size])).argmax(dim=1).numpy()
                        for i in range(0, len(X), batch_size)]
     return float(np.mean(np.concatenate(predictions) == y))
+
+
+if __name__ == "__main__":
+    _run_saved(sys.argv[1])
