@@ -281,7 +281,9 @@ MISTAKES = [
     ("4.2", mse_grad_over_rows, r"not by n rows"),
     ("4.2", mse_grad_in_place, r"changed self\.diff in place.*compute a new array"),
     ("4.2", mse_grad_summed, r"returned one number.*summed or averaged away"),
-    ("4.2", mse_grad_dividing_by_np_prod, r"turned float32 input into float64.*np\.prod"),
+    # numpy 2 makes float32 / np.int64 float64; numpy 1's value-based casting kept float32.
+    *([("4.2", mse_grad_dividing_by_np_prod, r"turned float32 input into float64.*np\.prod")]
+      if int(np.__version__.split(".")[0]) >= 2 else []),
     ("4.3", bce_unclipped, r"log\(0\) is -inf.*np\.clip"),
     ("4.3", bce_summed, r"you summed over the batch"),
     ("4.3", bce_no_minus, r"minus sign is missing"),
