@@ -74,3 +74,54 @@ def test_text_mode_goes_to_the_stream_it_is_given():
     stream = io.StringIO()
     fit(model, X, y, epochs=2, optimizer=Adam(0.01), callbacks=[LiveView(None, rich=False, stream=stream)], verbose=0)
     assert stream.getvalue().count("\n") == 2 and "dead ReLUs" not in stream.getvalue()  # no sample, no statistics
+
+
+# --- what a fit leaves in a saved notebook ---------------------------------------------------
+
+KERNEL_SETUP = """
+import numpy as np
+from scratchdl.tools import datasets
+from scratchdl.tools.callbacks import ProgressBar
+from scratchdl.network import Network
+from scratchdl.optimizers import Adam
+from scratchdl.training import fit
+X, y = datasets.two_moons(400, 0.2, np.random.default_rng(0))
+def model():
+    return Network.from_architecture([{"input_dim": 2, "output_dim": 16, "activation": "relu"},
+                                      {"input_dim": 16, "output_dim": 2, "activation": "softmax"}],
+                                     np.random.default_rng(0))
+fit(model(), X, y, epochs=1, optimizer=Adam(0.01), verbose=0);  # the mode's one-off notice lands here, not below
+"""
+# quiet_for=0: the bar is drawn at every epoch's end and every 0.2 s; in a terminal each of those
+# draws is a write to stdout, and in a notebook each write would be an output of its own.
+BAR_CELL = "fit(model(), X, y, epochs=20, optimizer=Adam(0.01), verbose=0, callbacks=[ProgressBar(quiet_for=0)]);"
+LIVE_CELL = "fit(model(), X, y, epochs=20, optimizer=Adam(0.01), verbose=0, validation_data=(X[:100], y[:100]), live=True);"
+
+
+def test_in_a_real_kernel_a_20_epoch_fit_leaves_one_output_in_the_notebook():
+    import nbformat
+    from nbclient import NotebookClient
+
+    from scratchdl.course.exercises import COURSE_DIR
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in (KERNEL_SETUP, BAR_CELL, LIVE_CELL)])
+    NotebookClient(nb, kernel_name="python3", timeout=300, resources={"metadata": {"path": str(COURSE_DIR)}}).execute()
+    bar, live = nb.cells[1].outputs, nb.cells[2].outputs
+    assert [o.output_type for o in bar] == ["display_data"], "one display, updated in place: no stream outputs"
+    assert re.fullmatch(r"epoch 20/20 \[=+\] loss \d\.\d{4}  accuracy \d\.\d{4}  \d+\.\ds, 0\.0s left",
+                        bar[0].data["text/plain"])
+    assert "<progress value='1.0000'" in bar[0].data["text/html"]
+    assert [o.output_type for o in live] == ["display_data"]
+    assert "epoch 20/20, batch 13/13" in live[0].data["text/html"] and "data:image/png;base64," in live[0].data["text/html"]
+
+
+def test_in_a_terminal_the_progress_bar_is_one_line_rewritten_with_carriage_returns(capsys):
+    from scratchdl.tools.callbacks import ProgressBar
+
+    model, X, y = moons_model()
+    bar = ProgressBar(quiet_for=0)
+    assert not bar.rich  # pytest is not a notebook
+    fit(model, X, y, epochs=5, optimizer=Adam(0.01), verbose=0, callbacks=[bar])
+    out = capsys.readouterr().out
+    assert out.startswith("\repoch ") and out.count("\n") == 1 and out.endswith("\n")
+    assert out.count("\r") >= 5 and "epoch 5/5 [" + "=" * 24 + "]" in out.split("\r")[-1]

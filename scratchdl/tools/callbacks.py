@@ -10,6 +10,7 @@ A callback is an object with any of these methods, which `fit` calls as it goes:
     on_train_end(history)                      after the last epoch
 """
 
+import html
 import sys
 import time
 
@@ -104,14 +105,36 @@ class StopIfDiverged(Callback):
                 epoch, self.history)
 
 
+def in_notebook():
+    """True inside a Jupyter kernel (where HTML output is shown), False in a terminal or script."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and "IPKernelApp" in shell.config
+
+
 class ProgressBar(Callback):
     """A one-line progress bar with the latest numbers and the time left.
 
     It stays quiet for fits shorter than `quiet_for` seconds, so quick demos print nothing.
+
+    In a terminal it rewrites one line with "\r". In a notebook it is one display, updated in
+    place: every write to stdout would be a separate output there, and a long fit would leave
+    about a hundred of them in the saved notebook. It is one output, whatever the fit's length.
+
+    Args:
+        quiet_for: seconds of training before the bar first shows.
+        stream:    where the plain text goes (default sys.stdout); giving one means plain text.
+        width:     characters of the bar.
+        rich:      True for the updating display, False for plain text; None: a display in a
+                   notebook (unless a stream is given), plain text elsewhere.
     """
 
-    def __init__(self, quiet_for=1.0, stream=None, width=24):
+    def __init__(self, quiet_for=1.0, stream=None, width=24, rich=None):
         self.quiet_for, self.width = quiet_for, width
+        self.rich = (stream is None and in_notebook()) if rich is None else rich
         self.stream = stream or sys.stdout
         self.shown_at = 0.0
 
@@ -120,6 +143,7 @@ class ProgressBar(Callback):
         self.start = time.perf_counter()
         self.logs, self.epoch, self.batch = {}, 0, 0
         self.printed = False
+        self.handle = None  # the notebook's display, made at the first draw
 
     def on_batch_end(self, epoch, batch, loss):
         self.epoch, self.batch = epoch, batch
@@ -133,22 +157,43 @@ class ProgressBar(Callback):
     def on_train_end(self, history):
         if self.printed:
             self._draw(force=True)
-            self.stream.write("\n")
-            self.stream.flush()
+            if not self.rich:
+                self.stream.write("\n")
+                self.stream.flush()
 
-    def _draw(self, force=False):
-        now = time.perf_counter()
-        elapsed = now - self.start
-        if elapsed < self.quiet_for and not force:
-            return
-        self.shown_at, self.printed = now, True
-        done = ((self.epoch - 1) * self.n_batches + self.batch) / (self.epochs * self.n_batches)
+    def line(self):
+        """The bar as one line of text: epoch, bar, the latest numbers, the time spent and left."""
+        elapsed = time.perf_counter() - self.start
+        done = self.done()
         filled = int(round(self.width * done))
         left = elapsed / done - elapsed if done > 0 else 0.0
         numbers = "  ".join(f"{k} {v:.4f}" for k, v in self.logs.items())
-        self.stream.write(f"\repoch {self.epoch}/{self.epochs} [{'=' * filled}{' ' * (self.width - filled)}] "
-                          f"{numbers}  {elapsed:.1f}s, {left:.1f}s left ")
-        self.stream.flush()
+        return (f"epoch {self.epoch}/{self.epochs} [{'=' * filled}{' ' * (self.width - filled)}] "
+                f"{numbers}  {elapsed:.1f}s, {left:.1f}s left")
+
+    def done(self):
+        """The share of all batches trained so far, from 0 to 1."""
+        return ((self.epoch - 1) * self.n_batches + self.batch) / (self.epochs * self.n_batches)
+
+    def _draw(self, force=False):
+        now = time.perf_counter()
+        if now - self.start < self.quiet_for and not force:
+            return
+        self.shown_at, self.printed = now, True
+        line = self.line()
+        if not self.rich:
+            self.stream.write(f"\r{line} ")
+            self.stream.flush()
+            return
+        bundle = {"text/plain": line,
+                  "text/html": f"<progress value='{self.done():.4f}' max='1' style='width:30%'></progress> "
+                               f"<span style='font-family:monospace;white-space:pre'>{html.escape(line)}</span>"}
+        if self.handle is None:
+            from IPython.display import display
+
+            self.handle = display(bundle, raw=True, display_id=True)
+        else:
+            self.handle.update(bundle, raw=True)
 
 
 class CosineSchedule(Callback):

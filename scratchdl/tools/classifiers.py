@@ -97,21 +97,26 @@ def plot_confusion_matrices(matrices, suptitle="Confusion matrices on the test s
     """One panel per classifier: counts[i, j] = test images of digit i predicted as j.
 
     The diagonal (right answers) is printed in bold on grey; the mistakes off it are coloured by
-    their count, so the pairs of digits a classifier mixes up stand out.
+    their count, so the pairs of digits a classifier mixes up stand out. Every panel uses the
+    same colour scale, from 0 to the largest off-diagonal count of all the matrices, shown by
+    one colour bar: the same shade means the same number of mistakes in every panel.
 
     Args:
         matrices: dict of classifier name -> int array of shape (n_classes, n_classes).
     """
-    fig, axes = plt.subplots(1, len(matrices), figsize=(5.6 * len(matrices), 5.4), squeeze=False)
+    off_diagonal = {name: np.where(np.eye(len(counts), dtype=bool), 0, counts) for name, counts in matrices.items()}
+    top = max(1, max(int(m.max()) for m in off_diagonal.values()))  # one scale for every panel
+    fig, axes = plt.subplots(1, len(matrices), figsize=(5.2 * len(matrices) + 1.2, 5.8), squeeze=False,
+                             layout="constrained")
     for ax, (name, counts) in zip(axes[0], matrices.items()):
         n_classes = len(counts)
         diagonal = np.eye(n_classes, dtype=bool)
-        mistakes = np.where(diagonal, 0, counts)
-        ax.imshow(np.where(diagonal, np.nan, mistakes), cmap="Reds", vmin=0, vmax=max(1, mistakes.max()))
+        mistakes = off_diagonal[name]
+        shading = ax.imshow(np.where(diagonal, np.nan, mistakes), cmap="Reds", vmin=0, vmax=top)
         ax.imshow(np.where(diagonal, 1.0, np.nan), cmap="Greys", vmin=0, vmax=4)  # light grey diagonal
         for i in range(n_classes):
             for j in range(n_classes):
-                dark = not diagonal[i, j] and counts[i, j] > 0.6 * mistakes.max()
+                dark = not diagonal[i, j] and counts[i, j] > 0.6 * top
                 ax.text(j, i, str(counts[i, j]), ha="center", va="center", fontsize=7,
                         fontweight="bold" if diagonal[i, j] else "normal", color="white" if dark else "black")
         ax.set_xticks(np.arange(n_classes))
@@ -119,8 +124,11 @@ def plot_confusion_matrices(matrices, suptitle="Confusion matrices on the test s
         ax.set_xlabel("predicted digit")
         ax.set_ylabel("true digit")
         ax.set_title(f"{name}: {int(mistakes.sum())} mistakes in {int(counts.sum()):,}")
+    colorbar = fig.colorbar(shading, ax=axes[0].tolist(), shrink=0.8, pad=0.02)
+    colorbar.set_label("mistakes: test images of the row's digit predicted as the column's\n"
+                       "(one scale for every panel; the right answers, on the diagonal, are grey)")
+    colorbar.ax.yaxis.set_major_locator(plt.MaxNLocator(integer=True))
     fig.suptitle(suptitle)
-    fig.tight_layout(rect=(0, 0, 1, 0.985))  # room between the suptitle and the middle panel's title
     return fig
 
 

@@ -7,6 +7,9 @@ In a notebook the output shows a progress bar with the time left, the loss and a
 and of its outputs, and for ReLU layers the share of dead units (see scratchdl.tools.monitor).
 Anywhere else (a terminal, CI) it prints one line per epoch instead.
 
+The view is one display (IPython's display_id), replaced in place at every redraw, so the saved
+notebook keeps one output for the whole fit: the last view.
+
 Drawing a figure takes time that training could use (about 0.1 s, as long as a few MLP
 batches), so the figure is redrawn only while the time spent drawing stays under `budget` (5%)
 of the time spent training; the last epoch is always drawn (from the second epoch on:
@@ -24,17 +27,7 @@ import matplotlib.pyplot as plt
 from matplotlib.ticker import MaxNLocator
 
 from scratchdl.tools.monitor import layer_statistics
-from scratchdl.tools.callbacks import Callback
-
-
-def in_notebook():
-    """True inside a Jupyter kernel (where HTML output is shown), False in a terminal or script."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return False
-    shell = get_ipython()
-    return shell is not None and "IPKernelApp" in shell.config
+from scratchdl.tools.callbacks import Callback, in_notebook  # noqa: F401 (in_notebook: also for callers)
 
 
 class LiveView(Callback):
