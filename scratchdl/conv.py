@@ -251,6 +251,10 @@ class MaxPool2D(Pool2D):
                 block and 0.0 everywhere else, cropped rows and columns included. A block whose
                 maximum is tied marks only the first of the tied elements, in reading order
                 (top left, top right, bottom left, bottom right) - the one np.argmax picks.
+                That is a convention, not the only right answer: at a tie the maximum has no
+                derivative, and any split of the gradient between the tied elements (shares
+                >= 0 that add up to 1) is a valid subgradient. PyTorch's max pooling also picks
+                the first; the course fixes it so that every forward agrees with every backward.
         """
         raise ExerciseTodo("8.5")
 
@@ -262,10 +266,13 @@ class MaxPool2D(Pool2D):
         """Send each output's gradient to the one input that was its block's maximum.
 
         Only the maximum affected the output, so only it gets gradient; the three others get 0.
-        When a block has ties (two equal maxima) the gradient still goes to exactly one of
-        them - the first, as np.argmax picks - or the gradient would be counted twice. Rows or
-        columns cropped by forward get 0. self.mask, kept by forward, marks exactly those
-        elements: copy each output gradient to the four inputs of its block, then multiply.
+        When a block has ties (two or more equal maxima) the maximum has no derivative: any
+        split of the gradient between the tied elements, with shares >= 0 that add up to 1, is
+        a valid subgradient, while the whole gradient to each of them would count it more than
+        once. The course's convention (PyTorch's max pooling has the same) sends it all to the
+        first of them in reading order, the one np.argmax picks. Rows or columns cropped by
+        forward get 0. self.mask, kept by forward, marks exactly the elements that get gradient:
+        copy each output gradient to the four inputs of its block, then multiply.
 
         Args:
             grad_out: float array of shape (n, c, h // 2, w // 2).

@@ -109,8 +109,14 @@ class AdamW(Adam):
 
     Before each Adam step every parameter shrinks a little, p <- p - learning_rate *
     weight_decay * p, which pulls weights the data does not need back towards 0: a simple way
-    to curb overfitting. (Adding weight_decay * p to the gradient instead would let Adam's
-    per-parameter scaling undo most of the effect.)
+    to curb overfitting. Every weight shrinks by the same factor, 1 - learning_rate *
+    weight_decay, whatever its gradients have been.
+
+    Adding weight_decay * p to the gradient instead (an L2 penalty) is the same thing for plain
+    gradient descent, but not for Adam: Adam divides that term, like the rest of the gradient,
+    by sqrt(v_hat), so a weight shrinks by about learning_rate * weight_decay * p / sqrt(v_hat)
+    per step. Weights with a history of large gradients (a large v_hat) are then decayed less,
+    and weights with small gradients more.
     """
 
     def __init__(self, learning_rate=0.001, weight_decay=0.01, **adam_options):

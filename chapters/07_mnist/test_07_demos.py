@@ -301,3 +301,46 @@ def test_the_network_beats_the_baseline_on_every_digit_and_is_sometimes_very_sur
     probabilities = model.predict_proba(standardized["test"])
     surest = classifiers.most_confident_mistakes(probabilities, y, k=20)
     assert probabilities[surest[0]].max() > 0.99
+
+
+def test_an_l2_term_under_adam_decays_weights_with_large_gradients_less_and_adamw_decays_all_alike():
+    """Section 6 and AdamW's docstring: Adam divides an L2 term by sqrt(v_hat); AdamW's decay is the same for all."""
+    noise = np.random.default_rng(0).normal(size=(300, 1)) * np.array([[10.0, 0.01]])  # one noise, two sizes
+    decay = 0.5
+    plain, coupled, decoupled = [np.ones(2)], [np.ones(2)], [np.ones(2)]
+    adam, adam_l2, adamw = Adam(0.001), Adam(0.001), AdamW(0.001, weight_decay=decay)
+    for g in noise:
+        adam.step(plain, [g.copy()])
+        adam_l2.step(coupled, [g + decay * coupled[0]])  # the penalty's gradient added to the data's
+        adamw.step(decoupled, [g.copy()])
+    l2_shrink, adamw_shrink = plain[0] - coupled[0], plain[0] - decoupled[0]
+    assert 0 < l2_shrink[0] < 0.1 * l2_shrink[1], "the weight with large gradients is decayed far less"
+    assert adamw_shrink[0] == pytest.approx(adamw_shrink[1], rel=1e-6), "AdamW: the same, whatever the gradients"
+    assert adamw_shrink[0] == pytest.approx(1 - (1 - 0.001 * decay) ** 300, rel=0.02)
+
+
+def test_the_dead_first_layer_units_died_early_and_were_not_looking_at_the_border(data, standardized, runs):
+    """Section 7's look at the dead units of the recipe's first hidden layer."""
+    model, history = runs["recipe"]
+    start = Network.from_architecture(MLP, np.random.default_rng(0), dtype=np.float32).layers[0].params["W"]
+    W, b = model.layers[0].params["W"], model.layers[0].params["b"]  # no Standardize here: the inputs are
+    z = standardized["train"] @ W + b                                 # standardised already
+    fired = np.count_nonzero(z > 0, axis=0)
+    dead, alive = np.flatnonzero(fired == 0), np.flatnonzero(fired > 0)
+    dead_in_sample = np.all(z[:256] <= 0, axis=0)  # what the live view counts
+    assert 0 < len(dead) < dead_in_sample.sum(), "fewer are dead than the sample suggests, but some"
+    assert not np.any((standardized["val"] @ W + b)[:, dead] > 0), "nor for a validation image"
+    cosine = np.sum(start * W, axis=0) / (np.linalg.norm(start, axis=0) * np.linalg.norm(W, axis=0))
+    assert cosine[dead].min() > np.median(cosine[alive]) + 0.3, "much closer to where they started"
+    steps = 20 * -(-len(standardized["train"]) // 128)
+    rates = 0.002 * (1 + np.cos(np.pi * np.arange(steps) / steps)) / 2
+    decayed = np.prod(1 - 0.2 * rates) * np.linalg.norm(start[:, dead], axis=0)
+    ratio = np.linalg.norm(W[:, dead], axis=0) / decayed
+    assert np.all(ratio > 0.9) and np.mean(ratio < 1.25) > 0.5, "most: the starting length times the decay"
+    never_inked = data.X_train.reshape(len(data.X_train), -1).max(axis=0) == 0
+    on_blank = np.sum(W[never_inked] ** 2, axis=0) / np.sum(W**2, axis=0)
+    assert 0.5 < on_blank[dead].mean() / never_inked.mean() < 1.5, "about their share: not the border"
+    assert np.median(on_blank[alive]) < 0.25 * never_inked.mean(), "the living units put far less there"
+    pixels = standardized["train"][:5000]
+    reach = 0.002 * float(np.abs(pixels).sum(axis=1).mean())
+    assert 0.5 < reach / float(np.median((pixels @ start).std(axis=0))) < 2, "one step: about z's spread"

@@ -230,35 +230,70 @@ def feature_maps(model, image):
     return stages
 
 
-def plot_feature_maps(stages, suptitle, max_channels=16):
-    """One row per image-shaped stage of feature_maps: every channel as a small picture.
+def stage_names(stages):
+    """Short names for the stages of feature_maps, counted by kind: "input", "conv1", "pool1", ...
 
-    Within a row all maps share one colour scale, so a bright map is a strong response.
+    Args:
+        stages: list of (name, array) from feature_maps.
+
+    Returns:
+        list of strings, one per stage: "input"; "conv" for a Conv2D, "pool" for a pooling layer
+        and "dense" for a Dense, each numbered from 1 within its kind; anything else the name of
+        its class in lower case ("flatten").
+    """
+    kinds = {"Conv2D": "conv", "MaxPool2D": "pool", "AvgPool2D": "pool", "Dense": "dense"}
+    counts, names = {}, []
+    for name, _ in stages:
+        kind = kinds.get(name.split("(")[0])
+        if kind is None:
+            names.append(name.split("(")[0].lower())
+            continue
+        counts[kind] = counts.get(kind, 0) + 1
+        names.append(f"{kind}{counts[kind]}")
+    return names
+
+
+def plot_feature_maps(stages, suptitle, max_channels=16):
+    """One row per image-shaped stage of feature_maps: every map as a small picture.
+
+    Each map is titled by its layer and its number ("conv1 map 3": the third output map of the
+    first convolution, after its ReLU). Within a row all maps share one colour scale, shown by
+    the row's colour bar, so a bright map is a strong response.
 
     Args:
         stages:       list of (name, array) from feature_maps; only arrays of shape (c, h, w)
                       are drawn.
-        max_channels: at most this many channels per row.
+        max_channels: at most this many maps per row.
     """
-    images = [(name, maps[:max_channels]) for name, maps in stages if np.ndim(maps) == 3]
-    columns = max(len(maps) for _, maps in images)
-    fig, axes = plt.subplots(len(images), columns, figsize=(0.95 * columns + 1.2, 1.15 * len(images) + 0.6),
-                             squeeze=False)
-    for row, (name, maps) in zip(axes, images):
+    shown = [(short, name, maps[:max_channels]) for short, (name, maps) in zip(stage_names(stages), stages)
+             if np.ndim(maps) == 3]
+    columns = max(len(maps) for _, _, maps in shown)
+    fig, axes = plt.subplots(len(shown), columns + 1, figsize=(0.95 * columns + 2.2, 1.2 * len(shown) + 0.6),
+                             squeeze=False, gridspec_kw={"width_ratios": [1] * columns + [0.08]})
+    for row, (short, name, maps) in zip(axes, shown):
         low, high = float(maps.min()), float(maps.max())
-        for k, ax in enumerate(row):
+        is_input = short == "input"
+        for k, ax in enumerate(row[:-1]):
             if k >= len(maps):
                 ax.set_visible(False)
                 continue
-            ax.imshow(maps[k], cmap="gray_r" if name == "input" else "magma", vmin=low, vmax=high)
-            ax.set_title(f"{k + 1}", fontsize=7)
+            image = ax.imshow(maps[k], cmap="gray_r" if is_input else "magma", vmin=low, vmax=high)
+            if is_input:
+                ax.set_title("the image" if len(maps) == 1 else f"input channel {k + 1}", fontsize=7)
+            else:
+                ax.set_title(f"{short} map {k + 1}", fontsize=7)
             ax.set_xticks([])
             ax.set_yticks([])
+        colour_bar = fig.colorbar(image, cax=row[-1])
+        colour_bar.ax.set_label("<colorbar>")  # a scale, not a panel
+        colour_bar.ax.tick_params(labelsize=6)
+        colour_bar.set_label("pixel value" if is_input else "output", fontsize=7)
         c, h, w = maps.shape
-        row[0].set_ylabel(f"{name}\n{c} × {h}×{w}".replace(" + ", "\n+ "), fontsize=7, rotation=0,
+        label = name if is_input else f"{short}: {name}"
+        row[0].set_ylabel(f"{label}\n{c} × {h}×{w}".replace(" + ", "\n+ "), fontsize=7, rotation=0,
                           ha="right", va="center")
-    for ax in axes[-1]:
-        ax.set_xlabel("channel", fontsize=7)
+    for ax in axes[-1][:-1]:
+        ax.set_xlabel("column", fontsize=7)
     fig.suptitle(suptitle)
     fig.tight_layout()
     return fig

@@ -118,6 +118,36 @@ def test_the_pooling_example_routes_and_spreads_as_the_notebook_says():
     assert np.array_equal(avg_pool.backward(grad_out)[0, 0], np.kron(grad_out[0, 0] / 4, np.ones((2, 2))))
 
 
+
+def test_at_a_tie_every_split_of_the_gradient_is_a_subgradient_and_counting_it_twice_is_not():
+    """Section 4: the max's subgradients at a tie are the convex splits between the tied maxima."""
+    block = np.array([0.0, 4.0, 4.0, 1.0])  # the example's bottom-left block, in reading order
+    around = block + np.random.default_rng(0).normal(size=(10_000, 4))
+
+    def fails(s):
+        return int(np.sum(around.max(axis=1) < block.max() + (around - block) @ np.asarray(s) - 1e-12))
+
+    for share in np.linspace(0, 1, 11):
+        assert fails([0, share, 1 - share, 0]) == 0
+    assert fails([0, 1, 1, 0]) > 1000, "the whole gradient to both fails at many points"
+    assert fails([0.2, 0.8, 0, 0]) > 0, "a share on an element that is not a maximum is no subgradient"
+    # the notebook's cell, for its own candidates
+    x = np.array([[1.0, 5.0, 2.0, 0.0], [3.0, 2.0, 1.0, 1.0], [0.0, 4.0, 6.0, 2.0], [4.0, 1.0, 7.0, 3.0]])
+    assert x[2:, :2].ravel().tolist() == block.tolist()
+
+
+def test_pytorch_max_pooling_also_picks_the_first_maximum_and_amax_splits_evenly():
+    torch = pytest.importorskip("torch")
+    tied = torch.tensor([[[[4.0, 1.0], [4.0, 3.0]], [[2.0, 2.0], [2.0, 2.0]]]], requires_grad=True)  # (1, 2, 2, 2)
+    torch.nn.functional.max_pool2d(tied, 2).sum().backward()
+    assert tied.grad[0].tolist() == [[[1, 0], [0, 0]], [[1, 0], [0, 0]]], "the first in reading order"
+    ours = MaxPool2D()
+    ours(tied.detach().numpy().astype(np.float64))
+    assert np.array_equal(ours.backward(np.ones((1, 2, 1, 1))), tied.grad.numpy()), "the course's convention"
+    even = torch.tensor([[4.0, 4.0, 1.0, 0.0]], requires_grad=True)
+    torch.amax(even, dim=1).sum().backward()
+    assert even.grad.tolist() == [[0.5, 0.5, 0.0, 0.0]], "torch.amax splits evenly between tied maxima"
+
 # --- LeNet-5, layer by layer ------------------------------------------------------------------
 
 
@@ -166,13 +196,30 @@ def test_feature_maps_follow_the_network_layer_by_layer(lenet):
         demos.feature_maps(lenet, np.zeros((2, 1, 28, 28)))
 
 
-def test_the_feature_map_figure_draws_every_channel_of_every_image_shaped_stage(lenet):
+def test_the_stages_get_short_names_counted_by_kind(lenet):
+    stages = demos.feature_maps(lenet, np.zeros((1, 28, 28), dtype=np.float32))
+    assert demos.stage_names(stages) == [
+        "input", "conv1", "pool1", "conv2", "pool2", "flatten", "dense1", "dense2", "dense3"]
+
+
+def test_the_feature_map_figure_names_every_map_of_every_image_shaped_stage(lenet):
     stages = demos.feature_maps(lenet, np.random.default_rng(0).random((1, 28, 28)))
     fig = demos.plot_feature_maps(stages, "maps")
-    visible = [ax for ax in fig.axes if ax.get_visible()]
-    assert len(visible) == 1 + 6 + 6 + 16 + 16, "the flat stages are not drawn"
-    fourth_row = [ax for ax in visible if ax.get_subplotspec().rowspan.start == 3]
-    assert np.allclose(fourth_row[5].images[0].get_array(), stages[3][1][5])
+    bars = [ax for ax in fig.axes if ax.get_label() == "<colorbar>"]
+    maps = [ax for ax in fig.axes if ax.get_visible() and ax not in bars]
+    assert len(maps) == 1 + 6 + 6 + 16 + 16, "the flat stages are not drawn"
+    assert len(bars) == 5, "one colour scale per row, shown"
+    rows = {}
+    for ax in maps:
+        rows.setdefault(ax.get_subplotspec().rowspan.start, []).append(ax)
+    assert [ax.get_title() for ax in rows[0]] == ["the image"]
+    for row, short, count in [(1, "conv1", 6), (2, "pool1", 6), (3, "conv2", 16), (4, "pool2", 16)]:
+        assert [ax.get_title() for ax in rows[row]] == [f"{short} map {k}" for k in range(1, count + 1)]
+        assert rows[row][0].get_ylabel().startswith(f"{short}: "), "the row names its layer"
+        low, high = rows[row][0].images[0].get_clim()
+        assert all(ax.images[0].get_clim() == (low, high) for ax in rows[row]), "one scale in a row"
+    assert np.allclose(rows[3][5].images[0].get_array(), stages[3][1][5]), "conv2 map 6 is the sixth map"
+    assert not any("channel" in ax.get_title() for ax in maps)
     assert fig.get_suptitle() == "maps"
     assert_readable(fig)
 
