@@ -147,4 +147,9 @@ def test_no_pickle_anywhere():
 def test_notebook_is_valid_nbformat(path):
     import nbformat
 
-    nbformat.validate(nbformat.read(path, as_version=nbformat.NO_CONVERT))  # cell ids need nbformat 4.5
+    notebook = nbformat.read(path, as_version=nbformat.NO_CONVERT)
+    nbformat.validate(notebook)  # cell ids need nbformat 4.5
+    if (notebook.nbformat, notebook.nbformat_minor) >= (4, 5):
+        # validate() only warns about a missing id (a hard error in future nbformat versions)
+        missing = [i for i, cell in enumerate(notebook.cells) if "id" not in cell]
+        assert not missing, f"cells without an id: {missing}"
