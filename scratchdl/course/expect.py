@@ -173,7 +173,7 @@ def expect_array(got, what, shape=None):
     """`got` must be a numpy array of floats, of `shape` if given."""
     expect(
         isinstance(got, np.ndarray),
-        f"{what} should return a numpy array; it returned {type(got).__name__} {short(got).replace('an array of shape', 'of shape')}.",
+        f"{what} should return a numpy array; it returned {type(got).__name__} {short(got, noun='')}.",
     )
     expect(
         got.dtype != bool,
@@ -222,15 +222,15 @@ def expect_close(got, expected, what, inputs=None, mistakes=(), rtol=1e-6, atol=
 ONE_LINE = 80  # an array is shown whole only when it fits on one line of a message
 
 
-def short(value):
-    """show(value) if it fits on one line, else its shape."""
+def short(value, noun="an array "):
+    """show(value) if it fits on one line, else its shape ("an array of shape (3, 4)")."""
     if isinstance(value, (tuple, list)) and any(isinstance(v, np.ndarray) for v in value):
         shapes = [np.shape(v) for v in value]
         if len(set(shapes)) > 1:
             return f"a {type(value).__name__} of arrays of shapes {', '.join(map(str, shapes))}"
     text = show(value)
     if "\n" in text or len(text) > ONE_LINE:
-        return f"an array of shape {np.shape(value)}"
+        return f"{noun}of shape {np.shape(value)}"
     return text
 
 
