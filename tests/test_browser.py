@@ -47,6 +47,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
@@ -116,8 +117,8 @@ def browser():
 def artifacts(request):
     folder = Path(os.environ.get("SCRATCHDL_ARTIFACTS") or REPO / "test-artifacts") / "browser"
     folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob("*.png"):
-        old.unlink()
+    for old in [*folder.glob("*.png"), folder / "page-errors.txt"]:
+        old.unlink(missing_ok=True)
     request.config.scratchdl_browser_artifacts = folder  # printed by conftest's terminal summary
     return folder
 
@@ -340,13 +341,71 @@ def _image(widget):
 # --- what the tests do in the page ---------------------------------------------------------
 
 
+class PageErrors(list):
+    """The JavaScript errors a page raised, as "message" + its stack, in the order they came.
+
+    `ours()` are the ones a test fails on: all but JupyterLab's own DOM bookkeeping racing with
+    itself (a node removed twice while the notebook re-renders cells fast on a loaded machine:
+    seen once in CI, in JupyterLab 4.6's core bundle, with nothing wrong on the page). One is
+    excused only when it is such a DOM error AND every frame of its stack is in JupyterLab's core
+    bundle (/static/lab/), not in ipywidgets, anywidget or any other extension: an error with no
+    stack, or with one frame elsewhere, fails. Every error, excused or not, is written to
+    page-errors.txt beside the screenshots and reported as a warning.
+    """
+
+    LAB_DOM_RACE = re.compile(r"^Failed to execute '(removeChild|insertBefore)' on 'Node': The node "
+                              r"(to be removed|before which the new node is to be inserted) is not a child")
+
+    def __init__(self, artifacts):
+        super().__init__()
+        self.log = artifacts / "page-errors.txt"
+
+    def add(self, error):
+        text = f"{error}\n{error.stack or ''}".strip()
+        self.append(text)
+        with self.log.open("a", encoding="utf-8") as log:
+            log.write(text + "\n\n")
+        warnings.warn(f"JavaScript error in the page: {text}")
+
+    @classmethod
+    def excused(cls, text):
+        message, _, stack = text.partition("\n")
+        # Native frames ("at Array.forEach (<anonymous>)") name no file; every file named must be Lab's.
+        files = re.findall(r"https?://[^\s)]+", stack)
+        return bool(cls.LAB_DOM_RACE.match(message) and files
+                    and all("/static/lab/" in url for url in files))
+
+    def ours(self):
+        return [text for text in self if not self.excused(text)]
+
+
+LAB = "http://127.0.0.1:8888/static/lab/jlab_core.8811dd2733d03721.js?v=8811dd2733d03721"
+WIDGETS = "http://127.0.0.1:8888/lab/extensions/@jupyter-widgets/jupyterlab-manager/static/327.js?v=1"
+
+
+@pytest.mark.parametrize("text, excused", [
+    (f"Failed to execute 'removeChild' on 'Node': The node to be removed is not a child of this node.\n"
+     f"NotFoundError: Failed to execute 'removeChild' on 'Node': ...\n    at e.detach ({LAB}:2:1)\n"
+     f"    at Array.forEach (<anonymous>)\n    at t.onChildRemoved ({LAB}:2:9)", True),
+    # the same race inside ipywidgets' (or any extension's) code: a widget's bug, not Lab's
+    (f"Failed to execute 'removeChild' on 'Node': The node to be removed is not a child of this node.\n"
+     f"    at e.remove ({WIDGETS}:1:5)\n    at e.detach ({LAB}:2:1)", False),
+    # no stack: nothing says whose it is
+    ("Failed to execute 'removeChild' on 'Node': The node to be removed is not a child of this node.", False),
+    # any other error in Lab's bundle
+    (f"Cannot read properties of null (reading 'model')\n    at e._onActiveCellChanged ({LAB}:2:3)", False),
+], ids=["lab-dom-race", "in-widgets", "no-stack", "other-lab-error"])
+def test_only_jupyterlabs_own_dom_race_is_excused(text, excused):
+    assert PageErrors.excused(text) is excused
+
+
 @contextmanager
 def _new_page(browser, artifacts, failure):
-    """(page, the JavaScript errors it raises); on a failure, a screenshot `failure` first."""
+    """(page, the JavaScript errors it raises: PageErrors); on a failure, a screenshot `failure` first."""
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
     page.set_default_timeout(30_000)
-    page_errors = []
-    page.on("pageerror", lambda error: page_errors.append(str(error)))
+    page_errors = PageErrors(artifacts)
+    page.on("pageerror", page_errors.add)
     try:
         yield page, page_errors
     except BaseException:
@@ -452,7 +511,7 @@ def test_chapter_1_runs_in_jupyterlab_and_its_explorer_redraws(browser, lab, art
         assert after["height"] < before["height"], (
             f"the plot for depth 3 should be one row of panels, lower than depth 10's two rows "
             f"({after['height']} px vs {before['height']} px)")
-        assert not page_errors, f"JavaScript errors in the page: {page_errors}"
+        assert not page_errors.ours(), f"JavaScript errors in the page: {page_errors.ours()}"
 
 
 # A notebook that shows draw_digit without MNIST: the chapters' setup, then a stand-in "network"
@@ -576,7 +635,7 @@ def test_draw_a_digit_in_jupyterlab(browser, lab, artifacts):
         assert not saved and not shown, (
             f"{DRAW_NOTEBOOK} raised in the browser:\n" + "\n".join(saved) + "\n\n" + "\n\n".join(shown))
         assert not not_run, f"code cells that did not run: {not_run}"
-        assert not page_errors, f"JavaScript errors in the page: {page_errors}"
+        assert not page_errors.ours(), f"JavaScript errors in the page: {page_errors.ours()}"
 
         # Clear: a black canvas again, and the prompt instead of the plot.
         widget.get_by_role("button", name="Clear").click()
@@ -586,7 +645,7 @@ def test_draw_a_digit_in_jupyterlab(browser, lab, artifacts):
         widget.screenshot(path=artifacts / "3-draw-cleared.png")
         shown = _errors_shown(page)
         assert not shown, "an error after Clear:\n" + "\n\n".join(shown)
-        assert not page_errors, f"JavaScript errors in the page: {page_errors}"
+        assert not page_errors.ours(), f"JavaScript errors in the page: {page_errors.ours()}"
 
 
 # --- the learner's journey: edit, save, check, in JupyterLab's own editor -----------------
@@ -822,6 +881,6 @@ def test_a_learner_edits_saves_and_checks_in_jupyterlab(browser, learner_lab, ar
         assert streams == {"stdout"}, f"{REFERENCE_RAN!r} saved on {streams}"
         trouble = _reload_trouble(page)
         assert not trouble, f"the page shows {trouble} in chapter 6"
-        assert not page_errors, f"JavaScript errors in the page: {page_errors}"
+        assert not page_errors.ours(), f"JavaScript errors in the page: {page_errors.ours()}"
     print(f"the learner's journey took {time.monotonic() - started:.0f} s "
           f"(Run All Cells of chapter 6: {run_all:.0f} s)")
