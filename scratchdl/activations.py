@@ -55,16 +55,21 @@ def sigmoid_derivative(z):
 
 @exercise("2.3")
 def tanh(z):
-    """The hyperbolic tangent, tanh(z) = (exp(z) - exp(-z)) / (exp(z) + exp(-z)).
+    """The hyperbolic tangent, built on your sigmoid: tanh(z) = 2 sigma(2z) - 1.
 
-    Like the sigmoid but centred on 0, with values in (-1, 1); in fact tanh(z) = 2 sigma(2z) - 1.
-    The formula as written overflows for |z| around 1000; np.tanh does not.
+    The textbook formula tanh(z) = (exp(z) - exp(-z)) / (exp(z) + exp(-z)) overflows for |z|
+    around 1000, as the textbook sigmoid does. Multiply its top and bottom by exp(-z):
+    (1 - exp(-2z)) / (1 + exp(-2z)) = 2 / (1 + exp(-2z)) - 1 = 2 sigma(2z) - 1. So tanh is a
+    sigmoid squeezed along z by 2, stretched from (0, 1) to (-1, 1) and centred on 0. Write it
+    with `sigmoid` (exercise 2.1): your sigmoid never overflows, so this needs no exp of its own
+    and gives exactly -1 and 1 for z = -1000 and 1000. (np.tanh is what you would use in
+    practice; here the point is to see how the two functions are related.)
 
     Args:
         z: float array, any shape.
 
     Returns:
-        float array of the shape and dtype of z, values in [-1, 1].
+        float array of the shape and dtype of z, values in [-1, 1], odd: tanh(-z) = -tanh(z).
     """
     raise ExerciseTodo("2.3")
 

@@ -100,7 +100,7 @@ def _float32_hint(largest):
 
 
 def _check_elementwise(func, truth, mistakes=(), numeric_hint="", float32_hint=None, special=False,
-                       shape_mistakes=(), **kwargs):
+                       shape_mistakes=(), dtype_hint="", **kwargs):
     """The checks every elementwise activation (or derivative) must pass.
 
     truth:          plain-Python function of one number giving the right answer.
@@ -109,6 +109,7 @@ def _check_elementwise(func, truth, mistakes=(), numeric_hint="", float32_hint=N
     float32_hint:   the same for one that happens in float32 only.
     special:        also check z = -0.0 and 0.0. (Not ±inf: z * (z > 0) is a correct ReLU for every finite z.)
     shape_mistakes: (predicate of (got, z), explanation) for answers of the wrong shape.
+    dtype_hint:     the usual reason this function turns float32 into float64, if it has one.
     """
     name = func.__name__
     args = "".join(f", {k}={v}" for k, v in kwargs.items())
@@ -128,7 +129,7 @@ def _check_elementwise(func, truth, mistakes=(), numeric_hint="", float32_hint=N
         z32 = z.astype(np.float32)
         got = call(f"{what} for float32 z = {short(z32)}", func, z32.copy(),
                    numeric_hint=numeric_hint if float32_hint is None else float32_hint, **kwargs)
-        expect_dtype_kept(got, np.float32, name)
+        expect_dtype_kept(got, np.float32, name, likely=dtype_hint)
         expected = _elementwise(truth, z32.astype(np.float64), **kwargs)
         expect_close(got, expected, f"{what} for float32 z", inputs={"z": z32}, rtol=1e-5, atol=1e-7)
 
@@ -212,36 +213,135 @@ def check_sigmoid_derivative():
 
 # --- tanh -------------------------------------------------------------------------------
 
+# Worked out by hand: tanh(ln a) = (a - 1/a) / (a + 1/a) = (a**2 - 1) / (a**2 + 1), which is 3/5
+# for a = 2 and 4/5 for a = 3; tanh is odd, and tanh(0) = 0.
+WORKED_Z = np.array([-math.log(3), -math.log(2), 0.0, math.log(2), math.log(3)])
+WORKED_TANH = np.array([-0.8, -0.6, 0.0, 0.6, 0.8])
+
+_USE_SIGMOID = ("Build it on your sigmoid instead, which never overflows: 2 * sigmoid(2 * z) - 1 "
+                "needs no exp of its own.")
+_TANH_OVERFLOW = "numpy overflowed (or divided 0 by 0) in tanh. " + _USE_SIGMOID
+
+# An overflow is told apart by where it happens and by what the code returns there when numpy's
+# warnings are ignored: (trouble at z = -1000, at z = 1000, right at -1000, right at 1000).
+_TANH_OVERFLOWS = {
+    (True, True, False, False): "the textbook (exp(z) - exp(-z)) / (exp(z) + exp(-z)), and "
+    "np.sinh(z) / np.cosh(z), overflow for |z| around 1000: exp(1000) is inf, and inf / inf is "
+    "nan at both ends. " + _USE_SIGMOID,
+    (True, True, True, True): "the answers are right, but numpy overflowed on the way: "
+    "np.where(condition, a, b) evaluates both branches for every element before it chooses, so a "
+    "branch meant for z >= 0 only still computes exp(2000) at z = -1000, and the other one does at "
+    "z = 1000. " + _USE_SIGMOID,
+    (True, False, False, True): "(1 - exp(-2z)) / (1 + exp(-2z)) is safe for z >= 0 only: for "
+    "z = -1000, exp(-2z) is exp(2000), which overflows, and -inf / inf is nan. It is "
+    "2 * sigmoid(2 * z) - 1 with the textbook sigmoid written out; call your stable sigmoid instead.",
+    (True, False, True, True): "2 / (1 + exp(-2z)) - 1 writes the textbook sigmoid out again: for "
+    "z = -1000 it computes exp(2000), which overflows (2 / inf - 1 = -1 comes out right only after "
+    "numpy's warning). Call your sigmoid from exercise 2.1 instead: 2 * sigmoid(2 * z) - 1.",
+    (False, True, True, False): "(exp(2z) - 1) / (exp(2z) + 1) is safe for z <= 0 only: for "
+    "z = 1000, exp(2z) is exp(2000), which overflows, and inf / inf is nan. " + _USE_SIGMOID,
+}
+
+
+def _tanh_overflow_hint(error):
+    """The likely mistake behind an overflow in tanh: calls it once at z = -1000, once at z = 1000."""
+    key = ([], [])
+    for z, right in ((-1000.0, -1.0), (1000.0, 1.0)):
+        try:
+            with np.errstate(over="raise", divide="raise", invalid="raise"):
+                tanh(np.array([z]))
+            key[0].append(False)
+        except FloatingPointError:
+            key[0].append(True)
+        except Exception:
+            return _TANH_OVERFLOW
+        try:
+            with np.errstate(all="ignore"):
+                got = np.asarray(tanh(np.array([z])), dtype=float)
+        except Exception:
+            return _TANH_OVERFLOW
+        key[1].append(got.shape == (1,) and bool(np.isclose(got[0], right)))
+    return _TANH_OVERFLOWS.get((*key[0], *key[1]), _TANH_OVERFLOW)
+
+
+def _exact(values):
+    """Numbers to the last digit (show() rounds to 4, and 0.999999999999 would read 1.)."""
+    return "[" + ", ".join(repr(float(v)) for v in np.ravel(values)) + "]"
+
 
 @check_for(
     "2.3", "activations.tanh",
     hints=(
-        "The formula with exp overflows for |z| around 1000, and you do not have to write it "
-        "out yourself.",
-        "np.tanh is stable for every z and works element by element on arrays: it is the whole "
-        "answer. (2 * sigmoid(2 * z) - 1 with your stable sigmoid also works.)",
+        "Use your sigmoid from exercise 2.1 rather than exp: multiply the top and bottom of "
+        "(exp(z) - exp(-z)) / (exp(z) + exp(-z)) by exp(-z), and compare the result with "
+        "1 / (1 + exp(-x)) for x = 2z.",
+        "tanh(z) = 2 * sigmoid(2 * z) - 1: the sigmoid of 2z, stretched from (0, 1) to (0, 2) and "
+        "moved down by 1. Your sigmoid never overflows, so neither does this.",
     ),
 )
 def check_tanh():
-    """values at known points, 1-D and 2-D
-    no overflow for z = ±1000 (exact -1 and 1), in float64 and in float32
+    """values worked out by hand (tanh(ln 2) = 3/5, tanh(ln 3) = 4/5) and at other known points, 1-D and 2-D
+    no overflow for z = ±1000, in float64 and in float32: exactly -1 and 1 there and at z = ±40
+    values in [-1, 1]; odd, tanh(-z) = -tanh(z), to rounding
     keeps shape and float32 dtype; leaves its input unchanged; the same answer on a second call"""
+    mistakes = [
+        (_sigma, "that is the sigmoid, with values in (0, 1); tanh has values in (-1, 1): "
+         "tanh(z) = 2 * sigmoid(2 * z) - 1."),
+        (lambda x: 2 * _sigma(x) - 1, "2 * sigmoid(z) - 1 is tanh(z / 2): the sigmoid takes 2z, "
+         "tanh(z) = 2 * sigmoid(2 * z) - 1."),
+        (lambda x: _sigma(2 * x) - 1, "sigmoid(2 * z) - 1 has values in (-1, 0): the sigmoid's "
+         "range moved down by 1 without being stretched. Multiply by 2 first: 2 * sigmoid(2 * z) - 1."),
+        (lambda x: 2 * _sigma(2 * x) + 1, "2 * sigmoid(2 * z) + 1 has values in (1, 3): subtract "
+         "the 1, 2 * sigmoid(2 * z) - 1, to centre it on 0."),
+        (lambda x: 1 - 2 * _sigma(2 * x), "that is -tanh(z), the sign flipped: 1 - 2 * "
+         "sigmoid(2 * z) (or 2 * sigmoid(-2 * z) - 1) falls where tanh rises. Write "
+         "2 * sigmoid(2 * z) - 1 instead."),
+    ]
+    dtype_hint = ("z or a constant turned into float64 on the way - np.asarray(z, dtype=float) or "
+                  "z.astype(float) (Python's float is float64), np.float64(2), np.ones(z.shape); "
+                  "2 * sigmoid(2 * z) - 1 needs no conversion")
+
+    got = _call_twice(f"tanh(z) for z = {short(WORKED_Z)}", tanh, WORKED_Z, numeric_hint=_tanh_overflow_hint)
+    _expect_values_array(got, WORKED_Z, "tanh(z)")
+    expect_close(got, WORKED_TANH, "tanh(z) at z = ±ln 3, ±ln 2, 0 (tanh(ln a) = (a**2 - 1) / (a**2 + 1))",
+                 inputs={"z": WORKED_Z},
+                 mistakes=[Mistake(_wrong_values(wrong, WORKED_Z, {}), why) for wrong, why in mistakes])
     _check_elementwise(
         tanh,
         math.tanh,
-        mistakes=[
-            (lambda x: _sigma(x), "that is the sigmoid, with values in (0, 1); tanh has values in "
-             "(-1, 1): tanh(z) = 2 * sigmoid(2 * z) - 1."),
-            (lambda x: 2 * _sigma(x) - 1, "2 * sigmoid(z) - 1 is tanh(z / 2); the identity is "
-             "tanh(z) = 2 * sigmoid(2 * z) - 1."),
-        ],
-        numeric_hint="(exp(z) - exp(-z)) / (exp(z) + exp(-z)), and np.sinh(z) / np.cosh(z), "
-        "overflow for |z| around 1000 (and inf / inf is nan). Use np.tanh(z) instead, or "
-        "2 * sigmoid(2 * z) - 1.",
+        mistakes=mistakes,
+        numeric_hint=_tanh_overflow_hint,
         float32_hint="the float64 inputs passed, so something guards float64 only: in float32 exp "
-        "overflows above 88.7, so clipping z at a few hundred does not save it. Use np.tanh(z) "
-        "instead.",
+        "overflows above 88.7 (in float64 above 709.8), so clipping z at a few hundred does not "
+        "save it. " + _USE_SIGMOID,
+        dtype_hint=dtype_hint,
     )
+
+    wide = np.linspace(-30.0, 30.0, 241)
+    for dtype in (np.float64, np.float32):
+        bits = "" if dtype == np.float64 else "float32 "
+        z = EXTREMES.astype(dtype)  # tanh is -1 or 1 there, to the last bit
+        got = call(f"tanh(z) for {bits}z = {short(z)}", tanh, z.copy(), numeric_hint=_tanh_overflow_hint)
+        nudged = np.all(np.abs(got) < 1) and np.allclose(got, np.sign(z), rtol=0, atol=1e-5)
+        expect(np.array_equal(got, np.sign(z)),
+               f"tanh(z) for {bits}z = {short(z)} should be exactly [-1, -1, 1, 1] (sigmoid(2z) is "
+               f"exactly 0 or 1 there); it is {_exact(got)}."
+               + ("\n  Likely mistake: something keeps the answer off ±1 - a small number added to a "
+                  "denominator, or a clip of the sigmoid's output, 'to be safe'. 1 + exp(...) is never "
+                  "below 1, and 2 * sigmoid(2 * z) - 1 needs no guard." if nudged else ""))
+
+        z = wide.astype(dtype)
+        got = call(f"tanh(z) for {bits}z from -30 to 30", tanh, z.copy(), numeric_hint=_tanh_overflow_hint)
+        outside = np.flatnonzero(np.abs(got) > 1)
+        expect(outside.size == 0, f"tanh(z) must stay in [-1, 1]; for {bits}z = {show(z[outside[:1]])} "
+               f"it is {_exact(got[outside[:1]])}." if outside.size else "")
+        mirrored = call(f"tanh(-z) for {bits}z from -30 to 30", tanh, -z, numeric_hint=_tanh_overflow_hint)
+        tolerance = 4 * np.finfo(dtype).eps
+        odd = np.abs(got + mirrored) <= tolerance
+        first = int(np.argmin(odd))
+        expect(odd.all(), f"tanh should be odd, tanh(-z) = -tanh(z), up to rounding (a few times "
+               f"{np.finfo(dtype).eps:.2g} in {np.dtype(dtype)}); for {bits}z = {show(z[first])} "
+               f"tanh(z) = {_exact(got[first:first + 1])} but tanh(-z) = {_exact(mirrored[first:first + 1])}.")
 
 
 @check_for(
@@ -273,7 +373,7 @@ def check_tanh_derivative():
         numeric_hint="a formula with exp or cosh overflows for |z| around 1000 (1 / np.cosh(z)**2 "
         "does); use 1 - tanh(z)**2 with a stable tanh instead.",
         float32_hint="the float64 inputs passed, but in float32 exp and cosh overflow above about "
-        "88.7; use 1 - tanh(z)**2 with np.tanh instead.",
+        "88.7; use 1 - tanh(z)**2 with your tanh (2.3), which never overflows, instead.",
     )
 
 

@@ -5,7 +5,9 @@ import math
 import numpy as np
 import pytest
 
+from course_copy import copy_course, run, set_body
 from judging import assert_caught, mistake_cases
+from scratchdl import activations
 
 
 
@@ -58,8 +60,23 @@ def clipped_tanh(z):
     return (e - 1) / (e + 1)
 
 
-def tanh_in_place(z):
-    return np.tanh(z, out=z)
+def two_branch_tanh(z):
+    # Looks stable, but np.where evaluates both branches for every element.
+    return np.where(z >= 0, (1 - np.exp(-2 * z)) / (1 + np.exp(-2 * z)), (np.exp(2 * z) - 1) / (np.exp(2 * z) + 1))
+
+
+def tanh_doubling_z_in_place(z):
+    z *= 2  # meant a new array, 2 * z
+    return 2 * stable_sigmoid(z) - 1
+
+
+def tanh_with_a_guard_in_the_denominator(z):
+    e = np.exp(-2 * np.abs(z))
+    return np.sign(z) * (1 - e) / (1 + e + 1e-12)  # "to avoid dividing by zero": never 1 exactly
+
+
+def tanh_from_the_courses_sigmoid_with_z_not_doubled(z):
+    return 2 * activations.sigmoid(z) - 1  # the course's own sigmoid: the reference while 2.3 is judged
 
 
 def tanh_derivative_with_xor(z):
@@ -128,13 +145,21 @@ MISTAKES = [
     ("2.2", lambda z: 1 - stable_sigmoid(z) ** 2, r"pattern of tanh's derivative"),
     ("2.2", lambda z: 1 - np.tanh(z) ** 2, r"derivative of tanh"),
     # 2.3 tanh
-    ("2.3", lambda z: (np.exp(z) - np.exp(-z)) / (np.exp(z) + np.exp(-z)), r"overflow.*np\.tanh"),
-    ("2.3", lambda z: np.sinh(z) / np.cosh(z), r"np\.sinh\(z\) / np\.cosh\(z\).*overflow"),
-    ("2.3", lambda z: 2 * stable_sigmoid(z) - 1, r"tanh\(z / 2\)"),
+    ("2.3", lambda z: (np.exp(z) - np.exp(-z)) / (np.exp(z) + np.exp(-z)),
+     r"textbook \(exp\(z\) - exp\(-z\)\) / \(exp\(z\) \+ exp\(-z\)\), and np\.sinh\(z\) / np\.cosh\(z\), overflow.*nan at both ends"),
+    ("2.3", lambda z: (1 - np.exp(-2 * z)) / (1 + np.exp(-2 * z)), r"\(1 - exp\(-2z\)\) / \(1 \+ exp\(-2z\)\) is safe for z >= 0 only"),
+    ("2.3", lambda z: (np.exp(2 * z) - 1) / (np.exp(2 * z) + 1), r"\(exp\(2z\) - 1\) / \(exp\(2z\) \+ 1\) is safe for z <= 0 only"),
+    ("2.3", lambda z: 2 / (1 + np.exp(-2 * z)) - 1, r"writes the textbook sigmoid out again.*sigmoid from exercise 2\.1"),
+    ("2.3", two_branch_tanh, r"answers are right, but numpy overflowed.*np\.where.*evaluates both branches"),
+    ("2.3", clipped_tanh, r"float32.*guards float64 only.*2 \* sigmoid\(2 \* z\) - 1"),
+    ("2.3", tanh_from_the_courses_sigmoid_with_z_not_doubled, r"2 \* sigmoid\(z\) - 1 is tanh\(z / 2\)"),
     ("2.3", stable_sigmoid, r"that is the sigmoid, with values in \(0, 1\)"),
-    ("2.3", clipped_tanh, r"float32.*guards float64 only.*np\.tanh"),
-    ("2.3", tanh_in_place, r"changed its input array in place"),
-    ("2.3", lambda z: math.tanh(z), r"math\.exp, math\.tanh .* np\.tanh"),
+    ("2.3", lambda z: stable_sigmoid(2 * z) - 1, r"values in \(-1, 0\).*without being stretched"),
+    ("2.3", lambda z: 2 * stable_sigmoid(2 * z) + 1, r"values in \(1, 3\)"),
+    ("2.3", lambda z: 1 - 2 * stable_sigmoid(2 * z), r"-tanh\(z\), the sign flipped"),
+    ("2.3", tanh_doubling_z_in_place, r"changed its input array in place"),
+    ("2.3", lambda z: 2 * stable_sigmoid(2 * np.asarray(z, dtype=float)) - 1, r"float32 input into float64.*np\.asarray\(z, dtype=float\)"),
+    ("2.3", tanh_with_a_guard_in_the_denominator, r"exactly \[-1, -1, 1, 1\].*small number added to a denominator"),
     # 2.4 tanh_derivative
     ("2.4", lambda z: 1 - z**2, r"as if z were tanh\(z\)"),
     ("2.4", lambda z: 1 - np.tanh(z), r"square the tanh"),
@@ -189,3 +214,18 @@ MISTAKES = [
 @pytest.mark.parametrize("exercise_id, wrong, pattern", mistake_cases(MISTAKES))
 def test_check_names_the_mistake(exercise_id, wrong, pattern):
     assert_caught(exercise_id, wrong, pattern)
+
+
+def test_tanh_is_judged_on_its_own_even_when_the_learners_sigmoid_is_broken(tmp_path):
+    """While 2.3 is checked, the sigmoid it is built on runs the reference (solutions/ is there):
+    a broken sigmoid of the learner's own neither fails a right tanh nor hides a wrong one."""
+    course = copy_course(tmp_path)
+    set_body(course, "2.1", "return 1 / (1 + np.exp(-z))")  # the textbook sigmoid: it overflows
+    assert "textbook formula overflows" in run(course, "check", "2.1").stderr
+    set_body(course, "2.3", "return 2 * sigmoid(2 * z) - 1")
+    result = run(course, "check", "2.3")
+    assert result.returncode == 0 and "Exercise 2.3 tanh passed" in result.stdout, result.stdout + result.stderr
+    set_body(course, "2.3", "return 2 * sigmoid(z) - 1")
+    message = run(course, "check", "2.3").stderr
+    assert message.startswith("✗ Exercise 2.3 tanh: ") and "is tanh(z / 2)" in message, message
+    assert "overflow" not in message and "uses exercise 2.1" not in message, message
