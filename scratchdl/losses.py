@@ -1,6 +1,6 @@
 """Yours to write - chapter 4: 4.1 MeanSquaredError.forward, 4.2 MeanSquaredError.backward, 4.3
 BinaryCrossEntropy.forward, 4.4 BinaryCrossEntropy.backward, 4.5 SoftmaxCrossEntropy.forward,
-4.6 SoftmaxCrossEntropy.backward.
+4.6 SoftmaxCrossEntropy.backward, 4.7 SigmoidCrossEntropy.forward, 4.8 SigmoidCrossEntropy.backward.
 
 Chapter 4 - loss functions: one number that says how wrong the network is, and its gradient.
 
@@ -16,6 +16,7 @@ gradient therefore carries a factor 1 / n.
 
 import numpy as np
 
+from scratchdl.activations import sigmoid
 from scratchdl.course.exercises import ExerciseTodo, exercise
 
 
@@ -238,10 +239,81 @@ class SoftmaxCrossEntropy(Loss):
         raise ExerciseTodo("4.6")
 
 
+class SigmoidCrossEntropy(Loss):
+    """The sigmoid and binary cross-entropy in one step, from the logit: for two classes.
+
+    Computing p = sigmoid(z) first and then log(p) fails once p rounds to 0 or 1 (log 0 = -inf),
+    and BinaryCrossEntropy's clip hides it by capping the loss. Written in terms of z, the same
+    loss is a formula that never overflows and never takes the log of 0, whatever the logit.
+    """
+
+    KEPT = "p"
+
+    def __init__(self):
+        self.p = None  # sigmoid(z) of the last forward, kept for backward
+        self.y = None  # its labels
+
+    def __repr__(self):
+        return "SigmoidCrossEntropy()"
+
+    def check_targets(self, z, y):
+        y = _numbers(y, "SigmoidCrossEntropy: labels")
+        if z.shape[1] != 1:
+            raise ValueError(f"SigmoidCrossEntropy: expected one logit per example, shape (n, 1); got shape {z.shape} "
+                             "(for k classes, use SoftmaxCrossEntropy)")
+        if y.ndim == 1:
+            y = y.reshape(-1, 1)  # a 1-D label per example: (n,) against (n, 1) would broadcast to (n, n)
+        if y.shape != z.shape:
+            raise ValueError(f"SigmoidCrossEntropy: labels of shape {y.shape} do not match logits of shape {z.shape}")
+        if not ((y == 0) | (y == 1)).all():
+            raise ValueError(f"SigmoidCrossEntropy: labels must be 0 or 1; got values {np.unique(y)[:10]}")
+        return y.astype(z.dtype)
+
+    @exercise("4.7")
+    def forward(self, z, y):
+        """Binary cross-entropy of sigmoid(z) against 0/1 labels, from the logit z, averaged over the batch.
+
+        For one example, -[y log sigmoid(z) + (1 - y) log(1 - sigmoid(z))] simplifies to
+
+            loss = max(z, 0) - y * z + log(1 + exp(-|z|))
+
+        in which exp only sees numbers <= 0 (so it never overflows) and the log's argument is
+        between 1 and 2 (so it is never log 0).
+
+            L = (1 / n) * sum over examples of (max(z_i, 0) - y_i * z_i + log(1 + exp(-|z_i|)))
+
+        Args:
+            z: float array of shape (n, 1), the logit (the last Dense layer's output, no sigmoid).
+            y: float array of shape (n, 1), labels 0.0 or 1.0.
+
+        Returns:
+            L: a Python float.
+
+        Keeps, for backward:
+            self.p: sigmoid(z), float array of shape (n, 1) (your stable sigmoid from chapter 2:
+                    scratchdl.activations.sigmoid, imported here).
+            self.y: y, float array of shape (n, 1) (so n is len(self.y)).
+        """
+        raise ExerciseTodo("4.7")
+
+    @exercise("4.8", arguments=Loss.check_forward_ran)
+    def backward(self):
+        """The gradient of L with respect to the logits: (sigmoid(z) - y) / n.
+
+        Uses self.p = sigmoid(z) and self.y, which forward kept; n = len(self.y). Leave self.p as
+        it is (compute a new array): a second call must give the same answer.
+
+        Returns:
+            float array of shape (n, 1).
+        """
+        raise ExerciseTodo("4.8")
+
+
 LOSSES = {
     "mse": MeanSquaredError,
     "binary_cross_entropy": BinaryCrossEntropy,
     "softmax_cross_entropy": SoftmaxCrossEntropy,
+    "sigmoid_cross_entropy": SigmoidCrossEntropy,
 }
 
 

@@ -2,12 +2,14 @@
 
 A network: a list of layers and a loss (forward in chapter 3, backward in chapter 5).
 
-    model = Network([Dense(2, 16, rng), Activation("tanh"), Dense(16, 1, rng), Activation("sigmoid")],
-                    loss="binary_cross_entropy")
+    model = Network([Dense(2, 16, rng), Activation("tanh"), Dense(16, 1, rng)], loss="sigmoid_cross_entropy")
     history = fit(model, X, y, epochs=100, batch_size=32, optimizer=Adam(0.01))   (scratchdl.training)
     model.predict(X), model.predict_proba(X), model.evaluate(X, y)
 
-The same network from the "architecture as a list of dicts" that many tutorials use:
+The last layer outputs the logit z, and the loss applies the sigmoid (chapter 4: computed together,
+nothing overflows); predict_proba applies it too. The two steps as layers, Dense(16, 1, rng),
+Activation("sigmoid") with loss="binary_cross_entropy", work as well. The same network as the
+first, from the "architecture as a list of dicts" that many tutorials use:
 
     model = Network.from_architecture([
         {"input_dim": 2, "output_dim": 16, "activation": "tanh"},
@@ -19,10 +21,10 @@ import os
 
 import numpy as np
 
-from scratchdl.activations import softmax
+from scratchdl.activations import sigmoid, softmax
 from scratchdl.course.exercises import ExerciseTodo, exercise
 from scratchdl.layers import Activation, Dense
-from scratchdl.losses import BinaryCrossEntropy, MeanSquaredError, SoftmaxCrossEntropy, get_loss
+from scratchdl.losses import BinaryCrossEntropy, MeanSquaredError, SigmoidCrossEntropy, SoftmaxCrossEntropy, get_loss
 from scratchdl.tools.architecture import check_architecture
 from scratchdl.tools.inputs import inputs, targets
 
@@ -112,11 +114,13 @@ class Network:
         return np.concatenate([self.forward(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
 
     def predict_proba(self, x):
-        """Class probabilities, shape (n, n_classes) (two columns for a sigmoid output)."""
+        """Class probabilities, shape (n, n_classes) (two columns, 1 - p and p, for a sigmoid output)."""
         out = self.output(x)
         if isinstance(self.loss, SoftmaxCrossEntropy):
-            return softmax(out)
-        if isinstance(self.loss, BinaryCrossEntropy):
+            return softmax(out)  # the output is the logits: softmax is in the loss
+        if isinstance(self.loss, SigmoidCrossEntropy):
+            out = sigmoid(out)  # the output is the logit: the sigmoid is in the loss
+        if isinstance(self.loss, (BinaryCrossEntropy, SigmoidCrossEntropy)):
             return np.hstack([1 - out, out])
         raise ValueError(f"predict_proba needs a classifier; this network's loss is {self.loss!r}")
 
@@ -141,20 +145,26 @@ class Network:
         """Build from [{"input_dim": 2, "output_dim": 4, "activation": "relu"}, ...].
 
         Each dict becomes Dense(input_dim, output_dim) followed by its activation, initialised
-        with He for ReLU-like activations and Xavier otherwise (or the dict's "init"). The last
-        dict may say "softmax": the network then outputs logits for SoftmaxCrossEntropy. Without
+        with He for ReLU-like activations and Xavier otherwise (or the dict's "init"). Without
         `loss`, it follows from the last activation: softmax -> softmax_cross_entropy,
-        sigmoid -> binary_cross_entropy, anything else -> mse.
+        sigmoid -> sigmoid_cross_entropy, anything else -> mse. Those two losses apply the last
+        activation themselves, from the logits, so it is left out of the layers: the network
+        outputs logits (predict_proba turns them into probabilities). With
+        loss="binary_cross_entropy" a last sigmoid stays a layer, and the network outputs p.
         """
+        architecture = check_architecture(architecture)  # a clear error for a malformed list
+        if loss is None:
+            loss = {"softmax": "softmax_cross_entropy", "sigmoid": "sigmoid_cross_entropy"}.get(
+                architecture[-1]["activation"], "mse")
+        loss = get_loss(loss)
         layers = []
-        for spec in check_architecture(architecture):  # a clear error for a malformed list
+        for i, spec in enumerate(architecture):
             init = spec.get("init", "he_normal" if "relu" in spec["activation"] else "xavier_normal")
             layers.append(Dense(spec["input_dim"], spec["output_dim"], rng, init=init, dtype=dtype))
-            if spec["activation"] != "softmax":  # softmax is in the loss (SoftmaxCrossEntropy)
+            in_the_loss = spec["activation"] == "softmax" or (  # computed with the loss, from the logits
+                i == len(architecture) - 1 and spec["activation"] == "sigmoid" and isinstance(loss, SigmoidCrossEntropy))
+            if not in_the_loss:
                 layers.append(Activation(spec["activation"]))
-        if loss is None:
-            loss = {"softmax": "softmax_cross_entropy", "sigmoid": "binary_cross_entropy"}.get(
-                architecture[-1]["activation"], "mse")
         return cls(layers, loss=loss)
 
     # --- saving and loading (.npz, no pickle) -------------------------------------------
@@ -187,7 +197,10 @@ class Network:
 
 
 def scores_to_labels(loss, out):
-    """Class labels from a classifier's output: argmax of logits, or probability > 0.5."""
+    """Class labels from a classifier's output: argmax of logits, probability > 0.5, or a
+    sigmoid's logit > 0 (the same as sigmoid(z) > 0.5)."""
     if isinstance(loss, BinaryCrossEntropy):
         return (out[:, 0] > 0.5).astype(np.int64)
+    if isinstance(loss, SigmoidCrossEntropy):
+        return (out[:, 0] > 0).astype(np.int64)
     return out.argmax(axis=1)

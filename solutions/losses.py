@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from scratchdl.activations import sigmoid
+
 
 class MeanSquaredError:
     def forward(self, y_pred, y):
@@ -36,3 +38,14 @@ class SoftmaxCrossEntropy:
         grad = self.probs.copy()
         grad[np.arange(n), self.y] -= 1
         return grad / n
+
+
+class SigmoidCrossEntropy:
+    def forward(self, z, y):
+        self.p = sigmoid(z)
+        self.y = y
+        # exp only sees -|z| <= 0, and the log's argument is in (1, 2]: nothing overflows, no log(0)
+        return float(np.mean(np.maximum(z, 0) - y * z + np.log1p(np.exp(-np.abs(z)))))
+
+    def backward(self):
+        return (self.p - self.y) / len(self.y)

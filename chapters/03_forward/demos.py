@@ -87,11 +87,12 @@ def networks_agree(a, b, x):
 
 
 def scores(network, x):
-    """The output of the network without its last layer: for a network ending in an activation,
-    the numbers that activation is applied to (the logits).
+    """The numbers the output sigmoid (or softmax) is applied to, the logits: the network's output
+    when its last layer is a dense one (the sigmoid is then in the loss, as from_architecture builds
+    it), else the output of every layer but the last activation.
 
     Args:
-        network: a Network whose last layer is an activation (it has no parameters).
+        network: a Network.
         x:       float array of shape (n, n_features).
 
     Returns:
@@ -99,10 +100,8 @@ def scores(network, x):
     """
     _check_network(network)
     _check_batch(x)
-    last = network.layers[-1]
-    if last.params:
-        raise ValueError(f"the network's last layer must be an activation (no parameters); got {last!r}")
-    for layer in network.layers[:-1]:
+    layers = network.layers if network.layers[-1].params else network.layers[:-1]
+    for layer in layers:
         x = layer(x)
     return x
 

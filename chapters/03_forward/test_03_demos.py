@@ -39,8 +39,8 @@ def by_hand(seed):
         Dense(4, 6, rng, init="he_normal"), Activation("relu"),
         Dense(6, 6, rng, init="he_normal"), Activation("relu"),
         Dense(6, 4, rng, init="he_normal"), Activation("relu"),
-        Dense(4, 1, rng, init="xavier_normal"), Activation("sigmoid"),
-    ], loss="binary_cross_entropy")
+        Dense(4, 1, rng, init="xavier_normal"),  # the logit: the sigmoid is in the loss
+    ], loss="sigmoid_cross_entropy")
 
 
 def test_layer_objects_and_the_list_of_dicts_give_the_same_network(moons):
@@ -67,12 +67,12 @@ def test_the_shape_table_walks_the_batch_through_every_layer(capsys):
         ("Dense(4 → 6)", (5, 4), (5, 6), 4 * 6 + 6), ("Activation('relu')", (5, 6), (5, 6), 0),
         ("Dense(6 → 6)", (5, 6), (5, 6), 6 * 6 + 6), ("Activation('relu')", (5, 6), (5, 6), 0),
         ("Dense(6 → 4)", (5, 6), (5, 4), 6 * 4 + 4), ("Activation('relu')", (5, 4), (5, 4), 0),
-        ("Dense(4 → 1)", (5, 4), (5, 1), 4 * 1 + 1), ("Activation('sigmoid')", (5, 1), (5, 1), 0),
+        ("Dense(4 → 1)", (5, 4), (5, 1), 4 * 1 + 1),  # no sigmoid layer: it is in the loss
     ]
     assert sum(row[3] for row in rows) == 117 == model.count_parameters()
     demos.print_layer_shapes(rows)
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 12 and lines[0].split() == ["layer", "input", "output", "parameters"]
+    assert len(lines) == 11 and lines[0].split() == ["layer", "input", "output", "parameters"]
     assert lines[-1].split() == ["total", "117"]
     assert demos.layer_shapes(model, np.zeros((1, 2)))[-1][2] == (1, 1), "a batch of one works too"
 
@@ -235,6 +235,14 @@ def test_demo_functions_refuse_what_they_cannot_use(moons):
     X, _ = moons
     with pytest.raises(TypeError, match="expected a scratchdl Network; got list"):
         demos.layer_shapes([Dense(2, 3, np.random.default_rng(0))], X)
-    no_activation = Network([Dense(2, 3, np.random.default_rng(0))])
-    with pytest.raises(ValueError, match=r"last layer must be an activation .*Dense\(2 → 3\)"):
-        demos.scores(no_activation, X)
+    with pytest.raises(ValueError, match=r"x must be a numpy array of shape \(n, n_features\); got \(2,\)"):
+        demos.scores(by_hand(0), X[0])
+
+
+def test_the_scores_are_the_logits_with_the_sigmoid_as_a_layer_or_in_the_loss(moons):
+    X, _ = moons
+    fused = by_hand(0)
+    two_step = Network.from_architecture(ARCHITECTURE, np.random.default_rng(0), loss="binary_cross_entropy")
+    assert repr(two_step.layers[-1]) == "Activation('sigmoid')"
+    assert np.array_equal(demos.scores(fused, X), demos.scores(two_step, X))
+    assert np.array_equal(demos.scores(fused, X), fused(X)), "the fused network outputs the logit itself"

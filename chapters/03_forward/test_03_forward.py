@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from judging import assert_caught, mistake_cases
+from scratchdl.activations import sigmoid
 from scratchdl.layers import Activation, Dense
 from scratchdl.network import Network
 
@@ -182,9 +183,31 @@ def test_a_bad_architecture_is_refused_with_what_was_expected(architecture, mess
 def test_the_loss_follows_the_last_activation():
     rng = np.random.default_rng(0)
     last = lambda activation: [{"input_dim": 2, "output_dim": 1, "activation": activation}]  # noqa: E731
-    assert type(Network.from_architecture(last("sigmoid"), rng).loss).__name__ == "BinaryCrossEntropy"
+    assert type(Network.from_architecture(last("sigmoid"), rng).loss).__name__ == "SigmoidCrossEntropy"
     assert type(Network.from_architecture(last("linear"), rng).loss).__name__ == "MeanSquaredError"
     assert type(Network.from_architecture(last("softmax"), rng).loss).__name__ == "SoftmaxCrossEntropy"
+
+
+def test_a_last_sigmoid_goes_into_the_loss_unless_the_loss_is_the_two_step_one():
+    rng = np.random.default_rng(0)
+    architecture = [{"input_dim": 2, "output_dim": 3, "activation": "sigmoid"},
+                    {"input_dim": 3, "output_dim": 1, "activation": "sigmoid"}]
+    fused = Network.from_architecture(architecture, np.random.default_rng(0))
+    assert [repr(layer) for layer in fused.layers] == ["Dense(2 → 3)", "Activation('sigmoid')", "Dense(3 → 1)"]
+    two_step = Network.from_architecture(architecture, np.random.default_rng(0), loss="binary_cross_entropy")
+    assert [repr(layer) for layer in two_step.layers][-1] == "Activation('sigmoid')"
+    assert type(two_step.loss).__name__ == "BinaryCrossEntropy"
+    x = rng.normal(size=(7, 2)) * 3
+    assert np.array_equal(sigmoid(fused(x)), two_step(x)), "the same network: the sigmoid moved into the loss"
+    assert np.array_equal(fused.predict_proba(x), two_step.predict_proba(x))
+    assert np.array_equal(fused.predict(x), two_step.predict(x))
+    y = (x[:, 0] > 0).astype(int)
+    assert fused.evaluate(x, y)["accuracy"] == two_step.evaluate(x, y)["accuracy"]
+    assert fused.evaluate(x, y)["loss"] == pytest.approx(two_step.evaluate(x, y)["loss"], rel=1e-12)
+    # a logit of exactly 0 is p = 0.5: class 0 for both (predict asks for p > 0.5)
+    fused.layers[-1].params["W"][...] = 0
+    two_step.layers[-2].params["W"][...] = 0
+    assert list(fused.predict(x)) == list(two_step.predict(x)) == [0] * 7
 
 
 def test_save_and_load_round_trip_without_pickle(tmp_path):

@@ -14,9 +14,9 @@ import numpy as np
 from scratchdl.course.checks import check_for
 from scratchdl.course.expect import (
     CheckFailed, Mistake, call, call_twice, expect, expect_array, expect_close, expect_dtype_kept,
-    expect_same_again, short,
+    expect_same_again, short, where,
 )
-from scratchdl.losses import BinaryCrossEntropy, MeanSquaredError, SoftmaxCrossEntropy
+from scratchdl.losses import BinaryCrossEntropy, MeanSquaredError, SigmoidCrossEntropy, SoftmaxCrossEntropy
 
 
 def _scalar(value, what, mistakes=()):
@@ -478,3 +478,171 @@ def check_softmax_ce_backward():
                     "np.eye(k) for the one-hot rows (or np.zeros) builds float64; give it "
                     "dtype=self.probs.dtype, or subtract 1 at [np.arange(n), self.y] on a copy of self.probs.")
     _expect_latest(loss, {"probs": _softmax(LOGITS[:2]), "y": LABELS[:2].copy()}, (2, 4), "SoftmaxCrossEntropy")
+
+
+# --- sigmoid cross-entropy, from the logit -------------------------------------------------
+
+Z = np.array([[2.0], [-1.0], [0.5], [-3.0], [1.25]])
+Z_LABELS = np.array([[1.0], [0.0], [0.0], [1.0], [0.0]])
+# Logits far out on both sides, labels right and wrong: exp(800) overflows float64, sigmoid(±800)
+# and (in float64 already from 37 on) sigmoid(40) round to exactly 0 or 1.
+Z_FAR, Z_FAR_LABELS = np.array([[800.0], [-800.0], [800.0], [-800.0]]), np.array([[1.0], [0.0], [0.0], [1.0]])
+Z_40 = np.array([[40.0], [-40.0], [40.0], [-40.0]])  # in float32, exp(100) overflows, sigmoid(±40) is 0 or 1
+Z_100 = np.array([[100.0], [-100.0], [100.0], [-100.0]])
+
+
+def _softplus(t):
+    """log(1 + e^t) for one number, exactly, for any t."""
+    return t + math.log1p(math.exp(-t)) if t > 0 else math.log1p(math.exp(t))
+
+
+def _sigmoid_ce(z, y):
+    """-[y log sigmoid(z) + (1 - y) log(1 - sigmoid(z))], averaged: -log sigmoid(z) = log(1 + e^-z)
+    and -log(1 - sigmoid(z)) = log(1 + e^z)."""
+    terms = [yi * _softplus(-zi) + (1 - yi) * _softplus(zi) for zi, yi in zip(z.ravel(), y.ravel())]
+    return sum(terms) / len(terms)
+
+
+def _sigmoid_of(z):
+    return np.array([[1 / (1 + math.exp(-v)) if v >= 0 else math.exp(v) / (1 + math.exp(v))] for v in z.ravel()])
+
+
+def _sigmoid_ce_numerics(error):
+    """What a numpy error in SigmoidCrossEntropy.forward most likely comes from, by its message
+    and the line it came from."""
+    message, line = str(error), where(error)
+    if "where" in line:
+        return ("np.where evaluates both of its branches for every z, so exp overflows in the one "
+                "that is not kept: keep self.p = sigmoid(z), your chapter 2 sigmoid (imported in losses.py).")
+    if "overflow" in message and "exp" in message and "log" not in line:
+        return ("exp(-z) overflows for z = -800, so 1 / (1 + np.exp(-z)) cannot give self.p: keep "
+                "self.p = sigmoid(z), your chapter 2 sigmoid (imported in losses.py), which never overflows.")
+    if "overflow" in message and "exp" in message:
+        return ("exp only ever needs numbers <= 0 here: log(1 + exp(-|z|)), with the absolute value "
+                "np.abs(z); exp(-z) overflows for z = -800 (exp(z) for z = 800).")
+    if "log" in message or "log" in line or "invalid value" in message:
+        return ("log(sigmoid(z)) and log(1 - sigmoid(z)) take log(0) once sigmoid(z) rounds to 0 or "
+                "1 (1 - sigmoid(40) is exactly 0 in float64): do not take the log of a probability. Use the docstring's "
+                "formula in z, max(z, 0) - y * z + log(1 + exp(-|z|)), which has no log of 0 in it.")
+    return ""
+
+
+LOGIT_IN_PLACE = {
+    "z": "np.abs(z, out=z), np.maximum(z, 0, out=z) or z *= ... writes into the caller's logits; "
+         "compute new arrays: np.maximum(z, 0), np.abs(z)."}
+
+
+@check_for(
+    "4.7", "losses.SigmoidCrossEntropy.forward",
+    hints=(
+        "Never form a probability to take the log of: write the loss in terms of z alone "
+        "(log sigmoid(z) = -log(1 + e^-z)). Then ask what e^-z does for z = -800, and how to take "
+        "it out of the log when z < 0.",
+        "Per example, max(z, 0) - y * z + log(1 + exp(-|z|)): np.maximum(z, 0), np.abs(z), "
+        "np.log1p(np.exp(-np.abs(z))); np.mean over the batch and float(). Keep self.p = "
+        "sigmoid(z) (the chapter 2 sigmoid, imported in losses.py) and self.y = y for backward.",
+    ),
+)
+def check_sigmoid_ce_forward():
+    """the mean over the batch of max(z, 0) - y z + log(1 + exp(-|z|)), as one number
+    exact for logits of ±800 (float64) and ±40, ±100 (float32): no overflow, no log of 0
+    leaves z and y unchanged, the same answer twice
+    keeps sigmoid(z) in self.p (float32 kept) and the labels in self.y for backward"""
+    loss = SigmoidCrossEntropy()
+    what = "SigmoidCrossEntropy.forward(z, y) for 5 examples"
+    got = _forward_twice(what, loss.forward, Z.copy(), Z_LABELS.copy(), in_place=LOGIT_IN_PLACE,
+                         numeric_hint=_sigmoid_ce_numerics)
+    z, y = Z.ravel(), Z_LABELS.ravel()
+    soft = np.log1p(np.exp(-np.abs(z)))
+    terms = np.maximum(z, 0) - y * z + soft
+    _expect_value(got, _sigmoid_ce(Z, Z_LABELS), what, mistakes=[
+        (terms.sum(), "you summed over the batch; average instead."),
+        (float(np.mean(np.maximum(z, 0) + y * z + soft)), "the sign of y * z: the loss is max(z, 0) "
+         "- y * z + log(1 + exp(-|z|)) (for y = 1 a large positive z must cost nothing)."),
+        (float(np.mean(z - y * z + soft)), "z where max(z, 0) belongs: with exp(-|z|) in the log, "
+         "the first term is np.maximum(z, 0) (for z < 0, log(1 + e^-z) = -z + log(1 + e^z), and "
+         "that -z cancels the leading z)."),
+        (float(np.mean(np.maximum(z, 0) - y * z + np.log1p(np.exp(-z)))), "exp(-z) where exp(-|z|) "
+         "belongs: for z < 0 the |z| was already taken out of the log into max(z, 0), so the log "
+         "is log(1 + exp(-np.abs(z)))."),
+        (_sigmoid_ce(Z, 1 - Z_LABELS), "that is the loss of the other class for every example: y "
+         "and 1 - y swapped, or z's sign turned. For y = 1 the loss is -log sigmoid(z) = "
+         "max(z, 0) - z + log(1 + exp(-|z|))."),
+        (float(np.mean(-y * z + soft)), "the max(z, 0) term is missing: max(z, 0) - y * z + log(1 + exp(-|z|))."),
+        (float(np.mean(np.maximum(z, 0) - y * z)), "the log(1 + exp(-|z|)) term is missing (it is "
+         "log 2 at z = 0): max(z, 0) - y * z + log(1 + exp(-|z|))."),
+        (float(np.mean(np.maximum(Z, 0) - y * Z + np.log1p(np.exp(-np.abs(Z))))), "labels of shape "
+         "(n,) against logits of shape (n, 1) broadcast to an (n, n) array, and the mean ran over "
+         "n * n pairs: here y is (n, 1), like z (y.ravel() or y.reshape(-1) makes it (n,))."),
+    ], shapes=[
+        (lambda a: a.size == len(z) and np.allclose(a.ravel(), terms), "the per-example losses were "
+         "returned as they are; average them into one number with np.mean."),
+    ])
+    _expect_kept(loss, "p", _sigmoid_of(Z), what, mistakes=[
+        Mistake(Z, "self.p must hold the probabilities sigmoid(z), not the logits z: backward "
+                "computes (self.p - self.y) / n."),
+        Mistake(1 - _sigmoid_of(Z), "self.p must be sigmoid(z), the probability of class 1; this is 1 - sigmoid(z).")])
+    _expect_kept(loss, "y", Z_LABELS, what)
+
+    what = "SigmoidCrossEntropy.forward(z, y) for logits of ±800"
+    got = _forward_twice(what, loss.forward, Z_FAR.copy(), Z_FAR_LABELS.copy(), in_place=LOGIT_IN_PLACE,
+                         numeric_hint=_sigmoid_ce_numerics)
+    _expect_value(got, _sigmoid_ce(Z_FAR, Z_FAR_LABELS), what, mistakes=[
+        (lambda value: 0 < value < 100, "the probability was kept away from 0 and 1 with a clip or an "
+         "epsilon (as BinaryCrossEntropy does), which caps each example's loss near -log(eps); here "
+         "the wrong answers cost exactly 800 each. Compute from z: max(z, 0) - y * z + log(1 + exp(-|z|))."),
+    ])
+    _expect_kept(loss, "p", _sigmoid_of(Z_FAR), what)
+
+    for extreme in (Z_40, Z_100):
+        what = f"SigmoidCrossEntropy.forward(z, y) for float32 logits of ±{extreme.max():.0f}"
+        got = call(what, loss.forward, extreme.astype(np.float32), Z_FAR_LABELS.astype(np.float32),
+                   numeric_hint=_sigmoid_ce_numerics)
+        _expect_value(got, _sigmoid_ce(extreme, Z_FAR_LABELS), what, mistakes=[
+            (lambda value: 0 < value < extreme.max() / 3, "the probability was kept away from 0 and 1 "
+             "with a clip or an epsilon, which caps each example's loss; compute from z."),
+        ])
+        expect_dtype_kept(getattr(loss, "p", None), np.float32, f"self.p after {what}")
+
+
+@check_for(
+    "4.8", "losses.SigmoidCrossEntropy.backward",
+    hints=(
+        "Differentiate max(z, 0) - y z + log(1 + e^-|z|) with respect to z (or, quicker, "
+        "z - y z + log(1 + e^-z)): it is a short expression in sigmoid(z), which forward kept. "
+        "And the average's 1 / n.",
+        "dL/dz = (sigmoid(z) - y) / n: (self.p - self.y) / len(self.y). No p * (1 - p) factor: "
+        "the sigmoid's derivative has already cancelled against BinaryCrossEntropy's 1 / (p (1 - p)).",
+    ),
+)
+def check_sigmoid_ce_backward():
+    """(sigmoid(z) - y) / n, shape (n, 1), from self.p = sigmoid(z) and self.y
+    leaves self.p and self.y as they were: the same answer when called twice
+    float32 in, float32 out; uses the batch of the latest forward"""
+    loss = SigmoidCrossEntropy()
+    p, n = _sigmoid_of(Z), len(Z)
+    loss.p, loss.y = p.copy(), Z_LABELS.copy()  # what forward keeps: set directly
+    what = "SigmoidCrossEntropy.backward() with self.p and self.y of 5 examples"
+    got = _backward_once(loss, what, {"p": p, "y": Z_LABELS},
+                         "grad = self.p is forward's array itself, so grad -= self.y (or grad /= n) "
+                         "wrote into it; compute a new array: (self.p - self.y) / n.")
+    _expect_an_array(got, what, p.shape)
+    right = (p - Z_LABELS) / n
+    expect_close(got, right, what, mistakes=[
+        Mistake(p - Z_LABELS, "you forgot the 1 / n from the average over the batch."),
+        Mistake(-right, "wrong sign: the gradient is (sigmoid(z) - y) / n."),
+        Mistake(right / (p * (1 - p)), "that is BinaryCrossEntropy's gradient with respect to p; "
+                "with respect to the logit z the sigmoid's derivative p (1 - p) cancels the division: "
+                "(p - y) / n."),
+        Mistake(right * p * (1 - p), "the sigmoid's derivative p (1 - p) was applied again: (p - y) "
+                "/ n is already the gradient with respect to z, through the sigmoid. This loss has no "
+                "sigmoid layer after it."),
+        Mistake((_sigmoid_of(p) - Z_LABELS) / n, "self.p is already sigmoid(z) (forward kept the "
+                "probability, not the logit): do not apply the sigmoid again."),
+    ])
+    _expect_again(loss, got, what)
+    _expect_float32(loss, {"p": p.astype(np.float32), "y": Z_LABELS.astype(np.float32)},
+                    "SigmoidCrossEntropy.backward() with float32 self.p and self.y",
+                    "a numpy number as a constant makes the result float64 - n = np.prod(self.y.shape) "
+                    "is an np.int64 - and so does an array built with np.zeros; divide by len(self.y), a Python int")
+    _expect_latest(loss, {"p": p[:3].copy(), "y": Z_LABELS[:3].copy()}, (3, 1), "SigmoidCrossEntropy")

@@ -1,4 +1,5 @@
-"""Chapter 4 demos: losses that overflow, losses that take log(0), and why classifiers use cross-entropy.
+"""Chapter 4 demos: losses that overflow, losses that take log(0), why classifiers use cross-entropy,
+and binary cross-entropy in two steps (a sigmoid, then the loss) against one (from the logit).
 
 The `textbook_...` functions are the formulas exactly as printed, kept here to show how they fail;
 numpy_warnings runs them and records what numpy complains about. Everything else uses your
@@ -11,7 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from scratchdl.activations import sigmoid, sigmoid_derivative
-from scratchdl.losses import BinaryCrossEntropy, MeanSquaredError
+from scratchdl.losses import BinaryCrossEntropy, MeanSquaredError, SigmoidCrossEntropy
 from scratchdl.tools.plots import VANISHING
 
 
@@ -251,5 +252,116 @@ def plot_losses_against_probability(p_min=1e-10, p_max=0.999):
         ax.set_xlim(p_min, 1)
         ax.set_xlabel("p, the predicted probability of class 1 (log scale)")
         ax.legend(fontsize=8, loc="upper right")
+    fig.tight_layout()
+    return fig
+
+
+# --- binary cross-entropy in two steps or in one --------------------------------------------------
+
+
+TWO_STEPS, FUSED = "sigmoid, then BinaryCrossEntropy", "SigmoidCrossEntropy"
+
+
+def two_steps_and_fused(z, y):
+    """The loss of each example and its gradient with respect to the logit z, computed two ways,
+    one example at a time, in z's dtype.
+
+    Two steps: p = sigmoid(z), your BinaryCrossEntropy on p, and the chain rule for the gradient,
+    BinaryCrossEntropy.backward() * sigmoid_derivative(z) - what a network with an
+    Activation("sigmoid") layer computes. Fused: your SigmoidCrossEntropy on z itself.
+
+    Args:
+        z: float array of shape (m,), one logit per example (float64 or float32: kept).
+        y: labels 0 or 1, an array of shape (m,) or one number for every example.
+
+    Returns:
+        dict {TWO_STEPS: (losses, gradients), FUSED: (losses, gradients)}: arrays of shape (m,),
+        the losses as float64, the gradients in z's dtype.
+    """
+    z = np.asarray(z)
+    if z.ndim != 1 or z.dtype.kind != "f":
+        raise ValueError(f"z must be a 1-D float array of logits; got dtype {z.dtype}, shape {z.shape}")
+    y = np.broadcast_to(np.asarray(y, dtype=z.dtype), z.shape)
+    if not np.isin(y, (0, 1)).all():
+        raise ValueError(f"y must be labels 0 or 1; got values {np.unique(y)[:10]}")
+    results = {TWO_STEPS: ([], []), FUSED: ([], [])}
+    bce, fused = BinaryCrossEntropy(), SigmoidCrossEntropy()
+    for zi, yi in zip(z.reshape(-1, 1, 1), y.reshape(-1, 1, 1)):
+        losses, gradients = results[TWO_STEPS]
+        losses.append(bce(sigmoid(zi), yi))
+        gradients.append((bce.backward() * sigmoid_derivative(zi))[0, 0])
+        losses, gradients = results[FUSED]
+        losses.append(fused(zi, yi))
+        gradients.append(fused.backward()[0, 0])
+    return {name: (np.array(losses, dtype=np.float64), np.array(gradients, dtype=z.dtype))
+            for name, (losses, gradients) in results.items()}
+
+
+def print_two_steps_and_fused(z, y, dtype=np.float64):
+    """One line per example: z, its label, and the loss and dL/dz of each way (two_steps_and_fused)."""
+    z = np.asarray(z, dtype=dtype)
+    results = two_steps_and_fused(z, y)
+    labels = np.broadcast_to(np.asarray(y), z.shape)
+    print(f"{np.dtype(dtype).name}: {'z':>6} {'y':>2} {'loss, 2 steps':>14} {'loss, fused':>12} "
+          f"{'dL/dz, 2 steps':>15} {'dL/dz, fused':>13}")
+    (two_losses, two_grads), (fused_losses, fused_grads) = results[TWO_STEPS], results[FUSED]
+    for row in zip(z, labels, two_losses, fused_losses, two_grads, fused_grads):
+        zi, yi, l2, lf, g2, gf = (float(v) for v in row)
+        print(f"{'':>{len(np.dtype(dtype).name) + 1}} {zi:6g} {yi:2g} {l2:14.8g} {lf:12.8g} {g2 + 0.0:15.4g} {gf + 0.0:13.4g}")
+    return results
+
+
+def compare_on_a_batch(z, y):
+    """Both ways on one batch (not one example at a time): how far apart are they?
+
+    Args:
+        z: float array of shape (n, 1), logits.  y: float array of shape (n, 1), labels 0 or 1.
+
+    Returns:
+        dict: "loss, 2 steps" and "loss, fused" (floats), "relative loss difference"
+        (|difference| / fused loss) and "relative gradient difference" (the largest |difference|
+        of dL/dz over the largest |dL/dz| of the fused loss).
+    """
+    bce, fused = BinaryCrossEntropy(), SigmoidCrossEntropy()
+    two_loss, fused_loss = bce(sigmoid(z), y), fused(z, y)
+    two_grad, fused_grad = bce.backward() * sigmoid_derivative(z), fused.backward()
+    return {"loss, 2 steps": two_loss, "loss, fused": fused_loss,
+            "relative loss difference": abs(two_loss - fused_loss) / fused_loss,
+            "relative gradient difference": float(np.abs(two_grad - fused_grad).max() / np.abs(fused_grad).max())}
+
+
+def clip_starts():
+    """The logit below which BinaryCrossEntropy's clip is active for an example of class 1:
+    sigmoid(z) = EPS at z = log(EPS / (1 - EPS))."""
+    eps = BinaryCrossEntropy.EPS
+    return float(np.log(eps / (1 - eps)))
+
+
+def plot_two_steps_and_fused(z_min=-50.0, z_max=10.0):
+    """The loss of an example of class 1, and the size of its gradient with respect to z, computed
+    in two steps and fused (two_steps_and_fused, float64), against the logit z.
+
+    Shaded: z below clip_starts(), where sigmoid(z) < EPS and the two-step loss is clipped.
+    """
+    if not z_min < clip_starts() < z_max:
+        raise ValueError(f"need z_min < {clip_starts():.1f} < z_max, so that the clip shows; "
+                         f"got z_min = {z_min!r}, z_max = {z_max!r}")
+    z = np.linspace(z_min, z_max, 601)
+    results = two_steps_and_fused(z, 1)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for ax in axes:
+        ax.axvspan(z_min, clip_starts(), color="0.88", label="σ(z) < EPS: the two-step loss is clipped")
+    for (name, (losses, gradients)), style in zip(results.items(), ({"color": "C1"}, {"color": "C0", "linestyle": "--"})):
+        axes[0].plot(z, losses, label=name, **style)
+        axes[1].plot(z, np.abs(gradients), label=name, **style)
+    axes[0].set_title("Loss of an example of class 1")
+    axes[0].set_ylabel("loss L")
+    axes[1].set_title("Size of its gradient with respect to z")
+    axes[1].set_ylabel("|dL/dz| (log scale)")
+    axes[1].set_yscale("log")
+    for ax in axes:
+        ax.set_xlim(z_min, z_max)
+        ax.set_xlabel("z, the logit (the sigmoid's input)")
+        ax.legend(fontsize=8, loc="upper right" if ax is axes[0] else "lower right")
     fig.tight_layout()
     return fig

@@ -10,10 +10,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from scratchdl.activations import sigmoid  # noqa: E402
-from scratchdl.tools.datasets import spirals  # noqa: E402
+from scratchdl.activations import sigmoid, sigmoid_derivative  # noqa: E402
+from scratchdl.tools.datasets import spirals, two_moons  # noqa: E402
 from chapter_files import chapter_module  # noqa: E402
-from scratchdl.losses import BinaryCrossEntropy, MeanSquaredError, SoftmaxCrossEntropy  # noqa: E402
+from scratchdl.losses import BinaryCrossEntropy, MeanSquaredError, SigmoidCrossEntropy, SoftmaxCrossEntropy  # noqa: E402
 from scratchdl.network import Network  # noqa: E402
 from readable import assert_readable  # noqa: E402
 
@@ -236,3 +236,106 @@ def test_demo_functions_refuse_bad_input_with_what_was_expected():
     with pytest.raises(ValueError, match=r"same shape; got \(2, 1\) and \(2,\)"):
         demos.textbook_binary_cross_entropy(np.zeros((2, 1)), np.zeros(2))
     plt.close("all")
+
+
+# --- section 7: binary cross-entropy from the logit -------------------------------------------------
+
+
+def test_where_nothing_is_clipped_two_steps_and_fused_agree_to_rounding():
+    rng = np.random.default_rng(0)  # the notebook's batch
+    z = rng.normal(size=(1000, 1)) * 4
+    y = rng.integers(0, 2, size=(1000, 1)).astype(float)
+    assert sigmoid(z).min() > 1.5 * BinaryCrossEntropy.EPS and 1 - sigmoid(z).max() > 1.5 * BinaryCrossEntropy.EPS
+    result = demos.compare_on_a_batch(z, y)
+    assert result["loss, 2 steps"] == pytest.approx(result["loss, fused"], rel=1e-14)
+    assert result["relative loss difference"] < 1e-14 and result["relative gradient difference"] < 1e-14
+
+
+@pytest.mark.parametrize("dtype, upper_cap", [(np.float64, 16.1181), (np.float32, 15.9424)])
+def test_sure_wrong_answers_are_capped_and_get_no_gradient_in_two_steps_but_not_fused(dtype, upper_cap):
+    z = np.array([-800.0, -40.0, 40.0, 800.0], dtype=dtype)
+    results = demos.two_steps_and_fused(z, np.array([1, 1, 0, 0]))
+    (two_losses, two_grads), (fused_losses, fused_grads) = results[demos.TWO_STEPS], results[demos.FUSED]
+    assert two_grads.dtype == fused_grads.dtype == dtype
+    assert fused_losses == pytest.approx([800, 40, 40, 800], rel=1e-12)
+    assert list(fused_grads) == [-1, -1, 1, 1]
+    assert two_losses[:2] == pytest.approx(-math.log(BinaryCrossEntropy.EPS), abs=1e-5)  # 16.1181
+    assert two_losses[2:] == pytest.approx(upper_cap, abs=1e-4), "1 - EPS rounds to another number in float32"
+    assert two_grads[0] == 0 and two_grads[2] == 0 and two_grads[3] == 0, "exactly 0"
+    assert two_grads[1] == pytest.approx(-4.248e-11, rel=1e-3)
+    assert float(np.float32(1 - BinaryCrossEntropy.EPS)) == pytest.approx(0.99999988, abs=1e-9)
+
+
+def test_in_float32_the_two_steps_break_from_z_17_and_lose_digits_at_10():
+    results = demos.two_steps_and_fused(np.array([10.0, 16.0, 17.0, 20.0], dtype=np.float32), 0)
+    (two_losses, two_grads), (fused_losses, fused_grads) = results[demos.TWO_STEPS], results[demos.FUSED]
+    assert two_grads[0] != 0 and two_grads[1] != 0 and two_grads[2] == 0 and two_grads[3] == 0
+    assert list(two_losses[1:]) == pytest.approx([15.9424] * 3, abs=1e-4)
+    assert fused_losses[1:] == pytest.approx([16, 17, 20], rel=1e-6)
+    assert fused_grads == pytest.approx([1 - math.exp(-10), 1 - math.exp(-16), 1, 1], rel=1e-6)
+    exact = 10 + math.log1p(math.exp(-10))
+    assert 1e-4 < abs(two_losses[0] - exact) < 1e-3, "wrong in the fifth digit"
+    assert abs(fused_losses[0] - exact) < 1e-6, "wrong in float32's last digit only"
+    gap = float(np.spacing(np.float32(1)))
+    assert math.exp(-17) < gap / 2 < math.exp(-16), "1 + e^-z rounds to 1 in float32 from z = 17, not at 16"
+    assert sigmoid(np.array([17.0], dtype=np.float32))[0] == 1 > sigmoid(np.array([16.0], dtype=np.float32))[0]
+
+
+def test_the_figure_shows_the_capped_loss_and_the_vanishing_gradient():
+    assert demos.clip_starts() == pytest.approx(-16.118, abs=1e-3)
+    assert logistic(demos.clip_starts()) == pytest.approx(BinaryCrossEntropy.EPS, rel=1e-9)
+    fig = demos.plot_two_steps_and_fused(z_min=-50, z_max=10)
+    loss_ax, grad_ax = fig.axes
+    for ax in (loss_ax, grad_ax):
+        labels = [line.get_label() for line in ax.get_lines()]
+        assert labels == [demos.TWO_STEPS, demos.FUSED]
+        assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title()
+    two, fused = (line.get_ydata() for line in loss_ax.get_lines())
+    z = loss_ax.get_lines()[0].get_xdata()
+    left = z < demos.clip_starts()
+    assert np.allclose(two[left], -math.log(BinaryCrossEntropy.EPS)) and fused[0] == pytest.approx(50, rel=1e-9)
+    two_g, fused_g = (line.get_ydata() for line in grad_ax.get_lines())
+    assert two_g[0] < 1e-14 and fused_g[0] == pytest.approx(1)
+    slope = np.diff(np.log(two_g[left])) / np.diff(z[left])
+    assert np.allclose(slope, 1, atol=1e-6), "a factor e per unit of z"
+    assert_readable(fig)
+    plt.close(fig)
+    with pytest.raises(ValueError, match=r"need z_min < -16\.1 < z_max"):
+        demos.plot_two_steps_and_fused(z_min=-10)
+
+
+def test_the_networks_use_the_fused_loss_and_agree_with_two_steps_until_they_saturate():
+    X, y = two_moons(200, noise=0.1, rng=np.random.default_rng(0))  # the notebook's network and data
+    architecture = [{"input_dim": 2, "output_dim": 8, "activation": "tanh"},
+                    {"input_dim": 8, "output_dim": 1, "activation": "sigmoid"}]
+    fused = Network.from_architecture(architecture, np.random.default_rng(0))
+    two_step = Network.from_architecture(architecture, np.random.default_rng(0), loss="binary_cross_entropy")
+    assert type(fused.loss) is SigmoidCrossEntropy and len(fused.layers) == 3 and len(two_step.layers) == 4
+    assert np.abs(fused.predict_proba(X) - two_step.predict_proba(X)).max() == 0
+    assert fused.evaluate(X, y) == pytest.approx(two_step.evaluate(X, y), rel=1e-12)
+    for net in (fused, two_step):
+        net.layers[2].params["b"][...] = 50.0
+    z = fused.output(X)
+    assert z.min() > 45 and np.all(sigmoid(z) == 1) and np.sum(y == 0) == 100
+    assert 24 < fused.evaluate(X, y)["loss"] < 26
+    assert two_step.evaluate(X, y)["loss"] == pytest.approx(-math.log(BinaryCrossEntropy.EPS) / 2, rel=1e-6)
+    fused.loss(z, y)
+    two_step.loss(sigmoid(z), y)
+    assert fused.loss.backward()[y == 0].sum() == pytest.approx(0.5)
+    assert np.all(two_step.loss.backward() * sigmoid_derivative(z) == 0)
+
+
+def test_the_things_to_try_call_runs_and_the_two_step_gradient_reaches_exactly_0(capsys):
+    results = demos.print_two_steps_and_fused([-700.0, -745.0, -746.0], 1)
+    assert "float64" in capsys.readouterr().out
+    two_grads = results[demos.TWO_STEPS][1]
+    assert two_grads[0] < 0 and two_grads[1] < 0 and two_grads[2] == 0, "sigmoid(-746) is 0 in float64"
+
+
+def test_the_two_ways_refuse_what_they_cannot_compare():
+    with pytest.raises(ValueError, match=r"z must be a 1-D float array of logits; got dtype int64, shape \(2,\)"):
+        demos.two_steps_and_fused(np.array([1, 2]), 1)
+    with pytest.raises(ValueError, match=r"z must be a 1-D float array .* shape \(2, 1\)"):
+        demos.two_steps_and_fused(np.zeros((2, 1)), 1)
+    with pytest.raises(ValueError, match=r"y must be labels 0 or 1; got values \[0\. 2\.\]"):
+        demos.two_steps_and_fused(np.zeros(2), np.array([0, 2]))

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from judging import assert_caught, mistake_cases
-from scratchdl.losses import BinaryCrossEntropy, MeanSquaredError, SoftmaxCrossEntropy, get_loss
+from scratchdl.losses import BinaryCrossEntropy, MeanSquaredError, SigmoidCrossEntropy, SoftmaxCrossEntropy, get_loss
 
 
 
@@ -268,6 +268,115 @@ def sce_grad_minus_one_everywhere(self):
     return (self.probs - 1) / len(self.y)
 
 
+# --- 4.7 SigmoidCrossEntropy.forward
+def _sigmoid(z):
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def _softplus_of_minus_abs(z):
+    return np.log1p(np.exp(-np.abs(z)))
+
+
+def sigce_log_of_sigmoid(self, z, y):
+    p = _sigmoid(z)
+    keep(self, p=p, y=y)
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))  # log(0) once p rounds to 0 or 1
+
+
+def sigce_clipped_probability(self, z, y):
+    p = _sigmoid(z)
+    keep(self, p=p, y=y)
+    pc = np.clip(p, 1e-7, 1 - 1e-7)  # BinaryCrossEntropy's way: finite, but capped at 16.1
+    return float(-np.mean(y * np.log(pc) + (1 - y) * np.log(1 - pc)))
+
+
+def sigce_summed(self, z, y):
+    keep(self, p=_sigmoid(z), y=y)
+    return float(np.sum(np.maximum(z, 0) - y * z + _softplus_of_minus_abs(z)))
+
+
+def sigce_plus_y_z(self, z, y):
+    keep(self, p=_sigmoid(z), y=y)
+    return float(np.mean(np.maximum(z, 0) + y * z + _softplus_of_minus_abs(z)))
+
+
+def sigce_z_for_max(self, z, y):
+    keep(self, p=_sigmoid(z), y=y)
+    return float(np.mean(z - y * z + _softplus_of_minus_abs(z)))
+
+
+def sigce_exp_without_abs(self, z, y):
+    keep(self, p=_sigmoid(z), y=y)
+    return float(np.mean(np.maximum(z, 0) - y * z + np.log1p(np.exp(-z))))  # exp(800) for z = -800
+
+
+def sigce_other_class(self, z, y):
+    keep(self, p=_sigmoid(z), y=y)
+    return float(np.mean(np.maximum(z, 0) - (1 - y) * z + _softplus_of_minus_abs(z)))
+
+
+def sigce_without_the_log(self, z, y):
+    keep(self, p=_sigmoid(z), y=y)
+    return float(np.mean(np.maximum(z, 0) - y * z))
+
+
+def sigce_labels_flattened(self, z, y):
+    y = y.ravel()  # as SoftmaxCrossEntropy's labels: (n,) against (n, 1) broadcasts to (n, n)
+    keep(self, p=_sigmoid(z), y=y)
+    return float(np.mean(np.maximum(z, 0) - y * z + _softplus_of_minus_abs(z)))
+
+
+def sigce_sigmoid_with_where(self, z, y):
+    keep(self, p=np.where(z >= 0, 1 / (1 + np.exp(-z)), np.exp(z) / (1 + np.exp(z))), y=y)
+    return float(np.mean(np.maximum(z, 0) - y * z + _softplus_of_minus_abs(z)))
+
+
+def sigce_textbook_sigmoid(self, z, y):
+    keep(self, p=1 / (1 + np.exp(-z)), y=y)  # exp(800) for z = -800
+    return float(np.mean(np.maximum(z, 0) - y * z + _softplus_of_minus_abs(z)))
+
+
+def sigce_per_example(self, z, y):
+    keep(self, p=_sigmoid(z), y=y)
+    return np.maximum(z, 0) - y * z + _softplus_of_minus_abs(z)
+
+
+# --- 4.8 SigmoidCrossEntropy.backward
+def sigce_grad_not_averaged(self):
+    return self.p - self.y
+
+
+def sigce_grad_wrong_sign(self):
+    return (self.y - self.p) / len(self.y)
+
+
+def sigce_grad_of_bce(self):
+    return (self.p - self.y) / (self.p * (1 - self.p)) / len(self.y)  # chapter 4's dL/dp
+
+
+def sigce_grad_through_the_sigmoid_again(self):
+    return (self.p - self.y) * self.p * (1 - self.p) / len(self.y)
+
+
+def sigce_grad_sigmoid_of_p(self):
+    return (_sigmoid(self.p) - self.y) / len(self.y)  # as if self.p were the logit
+
+
+def sigce_grad_in_place(self):
+    grad = self.p  # forward's array itself
+    grad -= self.y
+    return grad / len(self.y)
+
+
+def sigce_grad_dividing_by_np_prod(self):
+    return (self.p - self.y) / np.prod(self.y.shape)  # an np.int64: float32 / int64 is float64
+
+
+def sigce_grad_averaged_to_a_number(self):
+    return float(np.mean(self.p - self.y))
+
+
 MISTAKES = [
     ("4.1", mse_sum, r"you summed the squares"),
     ("4.1", mse_rows, r"divided by the number of rows n"),
@@ -315,6 +424,28 @@ MISTAKES = [
     ("4.6", sce_grad_with_a_float64_one_hot, r"turned float32 input into float64.*np\.eye\(k\).*dtype=self\.probs\.dtype"),
     ("4.6", sce_grad_over_classes, r"divided by the number of classes k"),
     ("4.6", sce_grad_minus_one_everywhere, r"1 was subtracted from every entry"),
+    ("4.7", sigce_log_of_sigmoid, r"divide by zero.*do not take the log of a probability"),
+    ("4.7", sigce_clipped_probability, r"kept away from 0 and 1 with a clip.*caps each example's loss"),
+    ("4.7", sigce_summed, r"you summed over the batch"),
+    ("4.7", sigce_plus_y_z, r"the sign of y \* z"),
+    ("4.7", sigce_z_for_max, r"z where max\(z, 0\) belongs"),
+    ("4.7", sigce_exp_without_abs, r"exp\(-z\) where exp\(-\|z\|\) belongs"),
+    ("4.7", sigce_other_class, r"the loss of the other class"),
+    ("4.7", sigce_without_the_log, r"log\(1 \+ exp\(-\|z\|\)\) term is missing"),
+    ("4.7", sigce_labels_flattened, r"labels of shape \(n,\) against logits of shape \(n, 1\) broadcast to an \(n, n\)"),
+    ("4.7", sigce_sigmoid_with_where, r"np\.where evaluates both of its branches"),
+    ("4.7", sigce_textbook_sigmoid, r"1 / \(1 \+ np\.exp\(-z\)\) cannot give self\.p.*sigmoid\(z\), your chapter 2 sigmoid"),
+    ("4.7", sigce_per_example, r"per-example losses were returned"),
+    ("4.8", sigce_grad_not_averaged, r"forgot the 1 / n"),
+    ("4.8", sigce_grad_wrong_sign, r"wrong sign"),
+    ("4.8", sigce_grad_of_bce, r"BinaryCrossEntropy's gradient with respect to p"),
+    ("4.8", sigce_grad_through_the_sigmoid_again, r"sigmoid's derivative p \(1 - p\) was applied again"),
+    ("4.8", sigce_grad_sigmoid_of_p, r"self\.p is already sigmoid\(z\)"),
+    ("4.8", sigce_grad_in_place, r"changed self\.p in place.*\(self\.p - self\.y\) / n"),
+    # numpy 2 makes float32 / np.int64 float64; numpy 1's value-based casting kept float32.
+    *([("4.8", sigce_grad_dividing_by_np_prod, r"turned float32 input into float64.*np\.prod\(self\.y\.shape\)")]
+      if int(np.__version__.split(".")[0]) >= 2 else []),
+    ("4.8", sigce_grad_averaged_to_a_number, r"returned one number.*summed or averaged away"),
 ]
 
 
@@ -351,12 +482,23 @@ def sce_keeping_probabilities_under_another_name(self, logits, y):
     return float(-lp[np.arange(len(y)), y].mean())
 
 
+def sigce_keeping_the_logit(self, z, y):
+    keep(self, p=z, y=y)  # backward would then need the sigmoid
+    return float(np.mean(np.maximum(z, 0) - y * z + _softplus_of_minus_abs(z)))
+
+
+def sigce_keeping_nothing(self, z, y):
+    return float(np.mean(np.maximum(z, 0) - y * z + _softplus_of_minus_abs(z)))
+
+
 CONTRACT_MISTAKES = [
     ("4.1", mse_keeping_nothing, r"did not keep self\.diff; backward reads it"),
     ("4.1", mse_keeping_the_other_sign, r"self\.diff must be y_pred - y"),
     ("4.3", bce_keeping_unclipped, r"keep the clipped p in self\.p"),
     ("4.5", sce_keeping_log_probs, r"not their logarithms"),
     ("4.5", sce_keeping_probabilities_under_another_name, r"did not keep self\.probs"),
+    ("4.7", sigce_keeping_the_logit, r"self\.p must hold the probabilities sigmoid\(z\), not the logits"),
+    ("4.7", sigce_keeping_nothing, r"did not keep self\.p; backward reads it"),
 ]
 
 
@@ -377,6 +519,9 @@ def test_a_forward_that_does_not_keep_what_its_docstring_names_is_caught(exercis
         (SoftmaxCrossEntropy(), np.zeros((3, 4)), np.array([0.5, 1, 2]), r"class labels must be integers"),
         (BinaryCrossEntropy(), np.full((3, 1), 0.5), np.array([0, 1, 2]), r"labels must be 0 or 1"),
         (BinaryCrossEntropy(), np.full((3, 1), 0.5), np.zeros((2, 1)), r"labels of shape \(2, 1\) do not match probabilities of shape \(3, 1\)"),
+        (SigmoidCrossEntropy(), np.zeros((3, 1)), np.array([0, 1, 2]), r"labels must be 0 or 1; got values \[0 1 2\]"),
+        (SigmoidCrossEntropy(), np.zeros((3, 1)), np.zeros((2, 1)), r"labels of shape \(2, 1\) do not match logits of shape \(3, 1\)"),
+        (SigmoidCrossEntropy(), np.zeros((3, 2)), np.zeros((3, 2)), r"one logit per example, shape \(n, 1\); got shape \(3, 2\) \(for k classes, use SoftmaxCrossEntropy\)"),
         (MeanSquaredError(), np.zeros((3, 2)), np.zeros((3, 3)), r"targets of shape \(3, 3\) do not match predictions of shape \(3, 2\)"),
     ],
 )
@@ -390,5 +535,9 @@ def test_targets_in_a_convenient_form_are_accepted():
     assert BinaryCrossEntropy().check_targets(np.full((3, 1), 0.5), [0, 1, 1]).shape == (3, 1)
     assert MeanSquaredError().check_targets(np.zeros((3, 1)), np.zeros(3)).shape == (3, 1)
     assert SoftmaxCrossEntropy().check_targets(np.zeros((2, 3)), np.array([0.0, 2.0])).dtype.kind == "i"
+    assert SigmoidCrossEntropy().check_targets(np.zeros((3, 1), np.float32), [0, 1, 1]).dtype == np.float32
+    # labels of shape (n,) are made (n, 1): against (n, 1) logits they would broadcast to (n, n)
+    assert SigmoidCrossEntropy().check_targets(np.zeros((3, 1)), np.array([0, 1, 1])).shape == (3, 1)
+    assert get_loss("sigmoid_cross_entropy").__class__ is SigmoidCrossEntropy
     with pytest.raises(ValueError, match=r"unknown loss 'hinge'; expected one of mse"):
         get_loss("hinge")

@@ -12,7 +12,7 @@ from matplotlib.patches import FancyBboxPatch
 
 from scratchdl.gradcheck import GradientReport, gradient_check_layer, gradient_check_loss, numerical_gradient
 from scratchdl.layers import Activation, Dense
-from scratchdl.losses import BinaryCrossEntropy, MeanSquaredError, SoftmaxCrossEntropy
+from scratchdl.losses import BinaryCrossEntropy, MeanSquaredError, SigmoidCrossEntropy, SoftmaxCrossEntropy
 from scratchdl.network import Network
 
 # --- the tiny network of the computational graph -----------------------------------------------
@@ -364,6 +364,7 @@ def check_every_layer_and_loss(rng):
         (MeanSquaredError(), rng.normal(size=(5, 3)), rng.normal(size=(5, 3))),
         (BinaryCrossEntropy(), rng.uniform(0.05, 0.95, size=(6, 1)), rng.integers(0, 2, size=6)),
         (SoftmaxCrossEntropy(), rng.normal(size=(6, 4)) * 3, rng.integers(0, 4, size=6)),
+        (SigmoidCrossEntropy(), rng.normal(size=(6, 1)) * 3, rng.integers(0, 2, size=6)),
     ]
     for loss, y_pred, y in losses:
         errors.update(gradient_check_loss(loss, y_pred, y).errors)

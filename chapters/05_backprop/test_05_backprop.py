@@ -7,7 +7,7 @@ import pytest
 from judging import assert_caught, mistake_cases
 from scratchdl.gradcheck import gradient_check, gradient_check_layer, gradient_check_loss, relative_error
 from scratchdl.layers import Activation, Dense
-from scratchdl.losses import BinaryCrossEntropy, MeanSquaredError, SoftmaxCrossEntropy
+from scratchdl.losses import BinaryCrossEntropy, MeanSquaredError, SigmoidCrossEntropy, SoftmaxCrossEntropy
 from scratchdl.network import Network
 
 
@@ -310,8 +310,9 @@ def test_the_dense_layer_passes_the_gradient_check():
         (MeanSquaredError(), np.random.default_rng(2).normal(size=(5, 3)), np.random.default_rng(3).normal(size=(5, 3))),
         (BinaryCrossEntropy(), np.random.default_rng(4).uniform(0.05, 0.95, size=(6, 1)), np.array([0, 1, 1, 0, 1, 0])),
         (SoftmaxCrossEntropy(), np.random.default_rng(5).normal(size=(6, 4)) * 3, np.array([0, 3, 1, 2, 2, 0])),
+        (SigmoidCrossEntropy(), np.random.default_rng(7).normal(size=(6, 1)) * 3, np.array([0, 1, 1, 0, 1, 0])),
     ],
-    ids=["mse", "binary_cross_entropy", "softmax_cross_entropy"],
+    ids=["mse", "binary_cross_entropy", "softmax_cross_entropy", "sigmoid_cross_entropy"],
 )
 def test_every_loss_passes_the_gradient_check(loss, y_pred, y):
     report = gradient_check_loss(loss, y_pred, y)
@@ -326,6 +327,7 @@ def small_network(rng, loss="softmax_cross_entropy", out=3, last=None):
 @pytest.mark.parametrize("loss, out, last, y", [
     ("softmax_cross_entropy", 3, None, np.array([0, 2, 1, 1, 0, 2])),
     ("binary_cross_entropy", 1, "sigmoid", np.array([0, 1, 1, 0, 1, 0])),
+    ("sigmoid_cross_entropy", 1, None, np.array([0, 1, 1, 0, 1, 0])),
     ("mse", 2, None, np.random.default_rng(9).normal(size=(6, 2))),
 ])
 def test_whole_networks_pass_the_gradient_check_per_parameter(loss, out, last, y):

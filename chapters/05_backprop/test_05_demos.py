@@ -265,7 +265,8 @@ def test_every_layer_and_loss_passes_below_1e_7():
     report = demos.check_every_layer_and_loss(np.random.default_rng(0))
     expected = {"Dense(4 → 3) input", "Dense(4 → 3) W", "Dense(4 → 3) b"}
     expected |= {f"Activation({name!r}) input" for name in ("sigmoid", "tanh", "relu", "leaky_relu", "linear")}
-    expected |= {f"{loss}() input" for loss in ("MeanSquaredError", "BinaryCrossEntropy", "SoftmaxCrossEntropy")}
+    expected |= {f"{loss}() input" for loss in ("MeanSquaredError", "BinaryCrossEntropy", "SoftmaxCrossEntropy",
+                                                    "SigmoidCrossEntropy")}
     assert set(report.errors) == expected
     assert report.passed and report.worst() < 1e-7, report
 

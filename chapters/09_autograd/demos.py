@@ -19,7 +19,7 @@ from scratchdl.tools.datasets import xor
 from scratchdl.gradcheck import numerical_gradient, relative_error
 from scratchdl.initializers import initialize
 from scratchdl.layers import Activation, Dense
-from scratchdl.losses import BinaryCrossEntropy, MeanSquaredError, SoftmaxCrossEntropy
+from scratchdl.losses import BinaryCrossEntropy, MeanSquaredError, SigmoidCrossEntropy, SoftmaxCrossEntropy
 from scratchdl.optimizers import SGD
 
 # --- pictures of a graph -----------------------------------------------------------------------
@@ -484,7 +484,9 @@ def network_graph_loss(net, x, y):
     """Chapter 5's network, rewritten as graph operations on its own parameter arrays.
 
     Dense layers become x @ W + b, Activation layers the operation of the same name, and the
-    loss the graph's version of net.loss. The Tensors wrap net's arrays (no copies).
+    loss the graph's version of net.loss (for SigmoidCrossEntropy, the Sigmoid operation and then
+    binary_cross_entropy: the graph has no fused operation for it). The Tensors wrap net's arrays
+    (no copies).
 
     Returns:
         (loss, leaves): the loss Tensor, and [(name, Tensor)] in net.named_parameters() order.
@@ -504,6 +506,8 @@ def network_graph_loss(net, x, y):
         loss = softmax_cross_entropy(h, y)
     elif isinstance(net.loss, BinaryCrossEntropy):
         loss = binary_cross_entropy(h, y)
+    elif isinstance(net.loss, SigmoidCrossEntropy):  # the network outputs the logit
+        loss = binary_cross_entropy(h.sigmoid(), y)
     elif isinstance(net.loss, MeanSquaredError):
         d = h - np.asarray(y, dtype=net.dtype).reshape(h.shape)
         loss = (d * d).mean()

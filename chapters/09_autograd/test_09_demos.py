@@ -162,9 +162,11 @@ def test_the_five_softmax_gradients():
                           Dense(16, 3, rng)], loss="softmax_cross_entropy"), SPIRALS[0][:32], SPIRALS[1][:32]),
     (lambda rng: Network([Dense(2, 2, rng), Activation("tanh"), Dense(2, 1, rng), Activation("sigmoid")],
                          loss="binary_cross_entropy"), *datasets.xor()),
+    (lambda rng: Network([Dense(2, 2, rng), Activation("tanh"), Dense(2, 1, rng)],
+                         loss="sigmoid_cross_entropy"), *datasets.xor()),
     (lambda rng: Network([Dense(2, 5, rng), Activation("sigmoid"), Dense(5, 2, rng)], loss="mse"),
      SPIRALS[0][:10], np.random.default_rng(5).normal(size=(10, 2))),
-], ids=["softmax", "binary", "mse"])
+], ids=["softmax", "binary", "sigmoid", "mse"])
 def test_autograd_gives_chapter_5s_gradients_to_1e_10(make, X, y):
     net = make(np.random.default_rng(1))
     differences = demos.compare_with_backprop(net, X, y)

@@ -2,10 +2,13 @@
 
 MSE through a dot product, binary cross-entropy rearranged as y * logit(p) + log(1 - p),
 softmax cross-entropy reusing one exp for both the loss and the probabilities, and the
-one-hot subtraction done through flat indices.
+one-hot subtraction done through flat indices; sigmoid cross-entropy as softplus(z) - y * z
+through np.logaddexp(0, z), its gradient with the 1 / n folded into one multiplier.
 """
 
 import numpy as np
+
+from scratchdl.activations import sigmoid  # as in scratchdl/losses.py, where these bodies go
 
 
 class MeanSquaredError:
@@ -57,3 +60,18 @@ class SoftmaxCrossEntropy:
         grad = self.probs / n
         grad.ravel()[np.arange(n) * k + self.y] -= 1.0 / n
         return grad
+
+
+class SigmoidCrossEntropy:
+    def forward(self, z, y):
+        # -[y log s + (1 - y) log(1 - s)] = log(1 + e^z) - y z, and log(1 + e^z) is
+        # logaddexp(0, z), which numpy evaluates without overflow for any z
+        self.p = sigmoid(z)
+        self.y = y
+        per_example = np.logaddexp(0.0, z) - y * z
+        return float(per_example.sum() / len(y))
+
+    def backward(self):
+        # sigmoid(z) - y, scaled by one factor 1 / n (a new array: self.p stays as it is)
+        scale = 1.0 / len(self.y)
+        return (self.p - self.y) * scale
