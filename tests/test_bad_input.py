@@ -10,10 +10,10 @@ import pytest
 
 from scratchdl.conv import AvgPool2D, Conv2D, Flatten, MaxPool2D
 from scratchdl.layers import Activation, Dense
-from scratchdl.losses import BinaryCrossEntropy, MeanSquaredError, SoftmaxCrossEntropy
+from scratchdl.losses import BinaryCrossEntropy, MeanSquaredError, SigmoidCrossEntropy, SoftmaxCrossEntropy
 from scratchdl.metrics import accuracy, one_hot
 from scratchdl.network import Network
-from scratchdl.optimizers import SGD, Adam, Momentum
+from scratchdl.optimizers import SGD, AdaGrad, Adam, AdamW, Momentum, RMSProp, cosine_learning_rate
 from scratchdl.tools import datasets
 from scratchdl.tools.datasets import two_moons
 from scratchdl.training import fit
@@ -117,7 +117,7 @@ def _problem():
     return [rng.normal(size=(3, 2)), rng.normal(size=2)], [rng.normal(size=(3, 2)), rng.normal(size=2)]
 
 
-@pytest.mark.parametrize("make", [SGD, Momentum, Adam], ids=lambda make: make.__name__)
+@pytest.mark.parametrize("make", [SGD, Momentum, AdaGrad, RMSProp, Adam, AdamW], ids=lambda make: make.__name__)
 @pytest.mark.parametrize("bad, message", [
     (lambda grads: [grads[0][0], grads[1]], r"grads\[0\] has shape \(2,\); expected \(3, 2\), the shape of params\[0\] \(a gradient is never broadcast\)"),
     (lambda grads: [np.float64(0.5), grads[1]], r"grads\[0\] has shape \(\); expected \(3, 2\)"),
@@ -136,6 +136,19 @@ def test_an_optimizer_refuses_mismatched_gradients_before_moving_anything(make, 
     assert repr(vars(optimizer)) == repr(state), "the optimizer's state (its step count, say) changed"
 
 
+@pytest.mark.parametrize("args, message", [
+    ((-0.1, 0, 10), r"start must be a learning rate, a number >= 0; got -0\.1"),
+    ((float("nan"), 0, 10), r"start must be a learning rate, a number >= 0; got nan"),
+    (("0.1", 0, 10), r"start must be a learning rate, a number >= 0; got '0\.1'"),
+    ((0.1, -1, 10), r"step must be a whole number of at least 0; got -1"),
+    ((0.1, 2.0, 10), r"step must be a whole number of at least 0; got 2\.0"),
+    ((0.1, 0, 0), r"total must be a whole number of at least 1; got 0"),
+], ids=["a negative start", "a nan start", "a start as text", "a negative step", "a float step", "no batches"])
+def test_the_cosine_schedule_refuses_bad_arguments(args, message):
+    with pytest.raises(ValueError, match=rf"cosine_learning_rate: {message}"):
+        cosine_learning_rate(*args)
+
+
 # --- layers and losses -----------------------------------------------------------------------
 
 
@@ -144,7 +157,7 @@ def test_backward_before_forward_says_so():
     for layer in (Dense(3, 2, rng), Activation("tanh"), Conv2D(1, 2, 3, rng), MaxPool2D(), AvgPool2D(), Flatten()):
         with pytest.raises(ValueError, match=rf"{layer!r}\.backward was called before forward".replace("(", r"\(").replace(")", r"\)")):
             layer.backward(np.ones((4, 2)))
-    for loss in (MeanSquaredError(), BinaryCrossEntropy(), SoftmaxCrossEntropy()):
+    for loss in (MeanSquaredError(), BinaryCrossEntropy(), SoftmaxCrossEntropy(), SigmoidCrossEntropy()):
         with pytest.raises(ValueError, match=rf"{type(loss).__name__}\(\)\.backward was called before forward: compute the loss first"):
             loss.backward()
 
@@ -174,11 +187,36 @@ def test_a_gradient_of_the_wrong_shape_names_the_layer_and_both_shapes(layer, x,
     (BinaryCrossEntropy(), np.array([[1.5], [-0.5]]), np.array([1, 0]), r"probabilities must be in \[0, 1\] \(a sigmoid's output\); got values from -0\.5 to 1\.5"),
     (BinaryCrossEntropy(), np.array([[0.5], [0.5]]), np.array([True, False]), r"BinaryCrossEntropy: labels must be numbers; got dtype bool"),
     (MeanSquaredError(), np.zeros((2, 1), dtype=int), np.zeros(2), r"the predictions must be a float array; got ndarray of dtype int64"),
+    (SigmoidCrossEntropy(), np.array([0.5, -2.0]), np.array([1, 0]), r"SigmoidCrossEntropy\(\): the predictions must have shape \(n, outputs\) with n >= 1.*got shape \(2,\)"),
+    (SigmoidCrossEntropy(), np.array([[1], [-2]]), np.array([1, 0]), r"SigmoidCrossEntropy\(\): the predictions must be a float array; got ndarray of dtype int64"),
+    (SigmoidCrossEntropy(), np.zeros((2, 2)), np.array([1, 0]), r"expected one logit per example, shape \(n, 1\); got shape \(2, 2\) \(for k classes, use SoftmaxCrossEntropy\)"),
+    (SigmoidCrossEntropy(), np.zeros((2, 1)), np.array([True, False]), r"SigmoidCrossEntropy: labels must be numbers; got dtype bool \(turn booleans into 0 and 1"),
+    (SigmoidCrossEntropy(), np.zeros((2, 1)), np.array(["yes", "no"]), r"SigmoidCrossEntropy: labels must be numbers; got dtype <U3"),
+    (SigmoidCrossEntropy(), np.zeros((3, 1)), np.array([0.0, 0.5, 1.0]), r"SigmoidCrossEntropy: labels must be 0 or 1; got values \[0\.  0\.5 1\. \]"),
+    (SigmoidCrossEntropy(), np.zeros((3, 1)), np.array([[0, 1, 1]]), r"labels of shape \(1, 3\) do not match logits of shape \(3, 1\)"),
 ], ids=["1-D logits", "empty logits", "string labels", "boolean labels", "probabilities outside 0..1",
-        "boolean BCE labels", "integer predictions"])
+        "boolean BCE labels", "integer predictions", "1-D sigmoid logits", "integer sigmoid logits",
+        "two logits per example", "boolean sigmoid labels", "string sigmoid labels", "soft sigmoid labels",
+        "sigmoid labels as a row"])
 def test_a_loss_refuses_bad_input_with_what_it_expected(loss, y_pred, y, message):
     with pytest.raises(ValueError, match=message):
         loss(y_pred, y)
+
+
+def test_a_refused_loss_keeps_what_its_last_forward_kept():
+    # A refused call changes nothing: backward still gives the gradient of the last good batch.
+    for loss, y_pred, y, bad_y in [
+        (SigmoidCrossEntropy(), np.array([[2.0], [-1.0]]), np.array([1, 0]), np.array([1, 2])),
+        (BinaryCrossEntropy(), np.array([[0.8], [0.3]]), np.array([1, 0]), np.array([1, 2])),
+        (SoftmaxCrossEntropy(), np.array([[2.0, 0.0], [0.0, 1.0]]), np.array([0, 1]), np.array([0, 2])),
+    ]:
+        loss(y_pred, y)
+        before = loss.backward()
+        with pytest.raises(ValueError):
+            loss(y_pred, bad_y)  # a label out of range: refused
+        with pytest.raises(ValueError):
+            loss(y_pred[:, :1].ravel(), y)  # 1-D predictions: refused
+        np.testing.assert_array_equal(loss.backward(), before)
 
 
 # --- data sets and saved weights ---------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Checks of chapter 6, parameter updates: minibatches (6.1), SGD (6.2), momentum (6.3), Adam (6.4).
+"""Checks of chapter 6, parameter updates: minibatches (6.1), SGD (6.2), momentum (6.3), AdaGrad
+(6.4), RMSProp (6.5), Adam (6.6).
 
 The optimizers are run for a few steps on a small problem and compared with the update rules
 written out here, step by step; the usual wrong versions of each rule are worked out the same
@@ -11,7 +12,7 @@ import numpy as np
 
 from scratchdl.course.checks import check_for
 from scratchdl.course.expect import Mistake, call, expect, expect_close, show
-from scratchdl.optimizers import SGD, Adam, Momentum
+from scratchdl.optimizers import SGD, AdaGrad, Adam, Momentum, RMSProp
 from scratchdl.training import minibatches
 
 
@@ -119,7 +120,7 @@ def _problem(scale=1.0, seed=4):
 
 def _state_hint(error):
     if "broadcast" in str(error):
-        return ("a state array (a velocity, m or v) of another shape than its parameter: each "
+        return ("a state array (a velocity, s, m or v) of another shape than its parameter: each "
                 "parameter needs its own, np.zeros_like(p), kept under its position i (one array "
                 "shared by every parameter cannot fit them all).")
     return ""
@@ -290,7 +291,207 @@ def check_momentum():
             ])
 
 
-# --- 6.4 Adam -----------------------------------------------------------------------------------
+# --- 6.4 AdaGrad and 6.5 RMSProp: a step size per entry ------------------------------------------
+
+
+def _scaled_steps(params, steps, rate, eps, rho=None, form="right"):
+    """AdaGrad (rho None) or RMSProp (rho given) worked out step by step; the other forms give the
+    usual wrong answers. s is AdaGrad's sum of g**2, RMSProp's running average of it."""
+    p = [x.copy() for x in params]
+    s = [np.zeros_like(x) for x in params]
+    history = []
+    for t, grads in enumerate(steps, start=1):
+        for i, g in enumerate(grads):
+            old = s[i]
+            if form == "not stored":
+                old = np.zeros_like(g)
+            square = np.sum(g**2) if form == "one number" else g**2
+            if rho is None or form == "adagrad sum":
+                s[i] = old + square
+            elif form == "no forgetting":  # AdaGrad's sum, v += (1 - rho) * g**2
+                s[i] = old + (1 - rho) * square
+            elif form == "decay swapped":
+                s[i] = rho * square + (1 - rho) * old
+            elif form == "no (1 - rho)":
+                s[i] = rho * old + square
+            elif form == "fixed rho":
+                s[i] = 0.9 * old + 0.1 * square
+            else:
+                s[i] = rho * old + (1 - rho) * square
+            used = old if form == "after the step" else s[i]
+            if form == "bias corrected":
+                used = used / (1 - rho**t)
+            if form == "no sqrt":
+                scale = used + eps
+            elif form == "eps inside":
+                scale = np.sqrt(used + eps)
+            else:
+                scale = np.sqrt(used) + eps
+            p[i] = p[i] + (1 if form == "uphill" else -1) * rate * g / scale
+        history.append([x.copy() for x in p])
+    return history
+
+
+ADAGRAD_MISTAKES = {
+    "no sqrt": "the square root is missing: divide by sqrt(s) + eps, not by s (s holds squared "
+               "gradients, its root is of the gradient's own size).",
+    "not stored": "s is not kept between steps (each step starts again from zeros, so this is "
+                  "g / |g|): change the array stored in self.s[i] in place (s += g**2); s = s + "
+                  "g**2 only makes a new array.",
+    "after the step": "s += g**2 came after the step: at the first step s was still 0 and g was "
+                      "divided by eps. Add this step's g**2 first, then divide by sqrt(s) + eps.",
+    "one number": "s must be one number per entry of p, s += g**2: np.sum(g**2) (or np.mean) adds "
+                  "one number for the whole array, and every entry gets the same step size.",
+    "uphill": "wrong sign: AdaGrad steps against the gradient, p -= learning_rate * g / (sqrt(s) + eps).",
+}
+
+RMSPROP_MISTAKES = {
+    "no sqrt": "the square root is missing: divide by sqrt(v) + eps, not by v (v averages squared "
+               "gradients, its root is of the gradient's own size).",
+    "not stored": "v is not kept between steps (each step starts again from zeros): change the "
+                  "array stored in self.v[i] in place (v *= rho; v += ...); v = rho * v + ... only "
+                  "makes a new array.",
+    "after the step": "v was updated after the step: at the first step v was still 0 and g was "
+                      "divided by eps. Update v first, then divide by sqrt(v) + eps.",
+    "no forgetting": "v never forgets: v += (1 - rho) * g**2 is a sum, as in AdaGrad. Keep a "
+                     "fraction rho of the old v: v = rho * v + (1 - rho) * g**2.",
+    "adagrad sum": "v += g**2 is AdaGrad's sum (6.4), which never forgets: RMSProp keeps a "
+                   "fraction rho of the old v and lets in (1 - rho) of the new g**2: v = rho * v + "
+                   "(1 - rho) * g**2.",
+    "decay swapped": "rho and 1 - rho are swapped: rho multiplies the old v (what is kept), 1 - "
+                     "rho the new g**2: v = rho * v + (1 - rho) * g**2.",
+    "no (1 - rho)": "the new g**2 lacks its (1 - rho) factor: v = rho * v + (1 - rho) * g**2, an "
+                    "average, not rho * v + g**2.",
+    "bias corrected": "RMSProp has no bias correction: divide by sqrt(v) + eps itself, not by "
+                      "v / (1 - rho**t). (The correction is Adam's, exercise 6.6.)",
+    "one number": "v must be one number per entry of p, v = rho * v + (1 - rho) * g**2: "
+                  "np.sum(g**2) (or np.mean) gives one number for the whole array, and every entry "
+                  "gets the same step size.",
+    "uphill": "wrong sign: RMSProp steps against the gradient, p -= learning_rate * g / (sqrt(v) + eps).",
+}
+
+
+def _scaled_hint(error, name):
+    if "invalid value" in str(error) and "sqrt" in str(error):
+        return (f"{name} went negative, and its square root is not a number: it adds squared "
+                f"gradients, g**2 (not g), so it never is.")
+    if "invalid value" in str(error) and "divide" in str(error):
+        return (f"0 / 0 where a gradient is 0 (so {name} is 0): eps keeps the division safe, "
+                f"g / (sqrt({name}) + eps).")
+    if "divide by zero" in str(error):
+        return f"a division by 0 where {name} is 0: add eps to the square root, sqrt({name}) + eps."
+    return _state_hint(error)
+
+
+def _flat(history):
+    """The arrays of a history (a list, per step, of lists of arrays), one after the other."""
+    return [array for arrays in history for array in arrays]
+
+
+def _expect_scaled(optimizer, name, rate, eps, rho=None, mistakes=()):
+    """The four experiments that AdaGrad's and RMSProp's checks share."""
+    what = "s" if rho is None else "v"
+    hint = lambda error: _scaled_hint(error, what)  # noqa: E731
+
+    def run(params, steps, setting=""):
+        return _take_steps(optimizer(), params, steps, name, error_hint=hint, setting=setting)
+
+    # Gradients between 0.5 and 2 in size, of random signs.
+    params, steps = _adam_problem(1.0, seed=4)
+    right = _scaled_steps(params, steps, rate, eps, rho)
+    wrong = {form: _scaled_steps(params, steps, rate, eps, rho, form) for form in mistakes}
+    if rho is not None:
+        wrong["fixed rho"] = _scaled_steps(params, steps, rate, eps, rho, "fixed rho")
+    texts = dict(mistakes, **({"fixed rho": f"the 0.9 is fixed in your code; use self.rho (here {rho})."}
+                              if rho is not None else {}))
+    after = run(params, steps)
+    # A wrong answer is named by the mistake that gives all three steps: some agree at the first
+    # (every step that divides g by the root of g**2 alone is learning_rate * sign(g)).
+    shown = [text for form, text in texts.items()
+             if all(np.allclose(a, w, rtol=1e-4, atol=1e-9) for a, w in zip(_flat(after), _flat(wrong[form])))]
+    for k in range(len(steps)):
+        for i, part in enumerate(("the matrix", "the vector")):
+            expect_close(after[k][i], right[k][i], f"{name}.step: {part} after step {k + 1}", rtol=1e-6,
+                         atol=1e-7, mistakes=[Mistake(after[k][i], text) for text in shown[:1]])
+
+    # Gradients of 1e-4 to 2e-4: there sqrt(s) is as small as sqrt(eps), and eps inside the root
+    # changes every step by 12% to 40% (sqrt(1e-8 + 1e-8) = 1.4e-4 against 1e-4).
+    params, steps = _adam_problem(1e-4, seed=5, steady=True, smallest=1.0)
+    start = [p.copy() for p in params]
+    right = _scaled_steps(params, steps, rate, eps, rho)
+    inside = _scaled_steps(params, steps, rate, eps, rho, "eps inside")
+    after = run(params, steps, ", gradients near 1e-4")
+    for k in range(len(steps)):
+        for i, part in enumerate(("the matrix", "the vector")):
+            expect_close(after[k][i] - start[i], right[k][i] - start[i],
+                         f"{name}.step, gradients near 1e-4: how far {part} moved in {k + 1} step(s)",
+                         rtol=1e-3, atol=1e-6 * rate, mistakes=[
+                             Mistake(inside[k][i] - start[i], f"eps goes outside the square root: "
+                                     f"sqrt({what}) + eps, as in Adam.")])
+
+    # A gradient that is always 0 leaves its entry where it is: 0 / (0 + eps), never 0 / 0.
+    params, steps = _adam_problem(1.0, seed=6, zero=True)
+    right = _scaled_steps(params, steps, rate, eps, rho)
+    after = run(params, steps, ", some gradients exactly 0")
+    for i, part in enumerate(("the matrix", "the vector")):
+        expect_close(after[-1][i], right[-1][i], f"{name}.step, some gradients 0: {part} after 3 steps",
+                     rtol=1e-6, atol=1e-7)
+
+
+@check_for(
+    "6.4", "optimizers.AdaGrad.step",
+    hints=(
+        "Every entry of every parameter gets a step size of its own, from the sum of its squared "
+        "gradients so far. What must last from one call of step to the next, and does this step's "
+        "gradient count before you divide?",
+        "Get the sum with s = self.s.setdefault(i, np.zeros_like(p)) (like Momentum's velocities), "
+        "then s += g**2 and p -= learning_rate * g / (np.sqrt(s) + eps), both in place.",
+    ),
+)
+def check_adagrad():
+    """s <- s + g**2 (first); p <- p - learning_rate * g / (sqrt(s) + eps), over three steps, in place
+    one s per parameter and per entry, starting at zero, kept from step to step (so the steps only shrink)
+    eps added outside the square root (told apart with gradients near 1e-4); a zero gradient gives no 0 / 0
+    uses the optimizer's learning_rate (0.05); leaves the gradients unchanged"""
+    rate, eps = 0.05, 1e-8
+    _expect_scaled(lambda: AdaGrad(rate, eps), f"AdaGrad(learning_rate={rate})", rate, eps,
+                   mistakes=ADAGRAD_MISTAKES)
+    # A steady gradient: s after k steps is k * g**2, so the k-th step is learning_rate / sqrt(k).
+    params = [np.array([1.0, -2.0, 3.0])]
+    g = np.array([0.5, -4.0, 2.0])
+    optimizer = AdaGrad(1.0, eps)
+    moves = []
+    for k in range(1, 5):
+        before = params[0].copy()
+        call(f"AdaGrad(learning_rate=1.0).step (the same gradient, step {k})", optimizer.step, params, [g.copy()],
+             error_hint=lambda error: _scaled_hint(error, "s"))
+        moves.append(before - params[0])
+    for k, move in enumerate(moves, start=1):
+        expect_close(move, np.sign(g) / np.sqrt(k),
+                     f"AdaGrad(learning_rate=1.0), the same gradient {show(g)} every step: the move at step {k}",
+                     rtol=1e-6, atol=1e-7)
+
+
+@check_for(
+    "6.5", "optimizers.RMSProp.step",
+    hints=(
+        "Like AdaGrad, but the record of squared gradients fades: each step keeps a fraction rho "
+        "of the old record and lets in a little of the new g**2.",
+        "v = self.v.setdefault(i, np.zeros_like(p)); v *= rho; v += (1 - rho) * g**2; then p -= "
+        "learning_rate * g / (np.sqrt(v) + eps). No bias correction (that is Adam's).",
+    ),
+)
+def check_rmsprop():
+    """v <- rho * v + (1 - rho) * g**2 (first); p <- p - learning_rate * g / (sqrt(v) + eps), in place
+    one v per parameter and per entry, starting at zero, kept from step to step; no bias correction
+    eps added outside the square root (told apart with gradients near 1e-4); a zero gradient gives no 0 / 0
+    uses the optimizer's learning_rate and rho (0.01 and 0.8); leaves the gradients unchanged"""
+    rate, rho, eps = 0.01, 0.8, 1e-8
+    _expect_scaled(lambda: RMSProp(rate, rho, eps), f"RMSProp(learning_rate={rate}, rho={rho})", rate, eps, rho,
+                   mistakes=RMSPROP_MISTAKES)
+
+
+# --- 6.6 Adam -----------------------------------------------------------------------------------
 
 
 def _adam_reference_steps(params, steps, rate, b1, b2, eps, form="right"):
@@ -380,11 +581,11 @@ def _adam_problem(magnitude, seed, zero=False, steady=False, smallest=0.5):
 
 
 @check_for(
-    "6.4", "optimizers.Adam.step",
+    "6.6", "optimizers.Adam.step",
     hints=(
-        "Adam is momentum with a second running average, of g**2, and a step size of its own for "
-        "every parameter. What must last from one call of step to the next, and what counts the "
-        "steps?",
+        "Adam is RMSProp's running average of g**2 (with beta2 for rho) plus a running average of "
+        "g itself (momentum), both corrected for starting at 0. What must last from one call of "
+        "step to the next, and what counts the steps?",
         "The formulas: m <- beta1 * m + (1 - beta1) * g and v <- beta2 * v + (1 - beta2) * g**2; "
         "m_hat = m / (1 - beta1**t) and v_hat = v / (1 - beta2**t); p <- p - learning_rate * m_hat "
         "/ (sqrt(v_hat) + eps). Get m and v with setdefault(i, np.zeros_like(p)) like Momentum's "

@@ -1,6 +1,6 @@
 """Chapter 6 demos: optimizers on a loss surface, the learning rate, and training runs to look at.
 
-Everything here runs your code: the optimizers' `step` (exercises 6.2-6.4) directly on two
+Everything here runs your code: the optimizers' `step` (exercises 6.2-6.6) directly on two
 parameters, and through `fit` - which draws your minibatches (6.1) - on networks made of your
 layers, losses and backward passes from chapters 1-5. Every plot_ function returns its figure.
 """
@@ -100,7 +100,8 @@ def optimizer_path(optimizer, surface, steps):
     theta in place. A walk whose numbers overflow stops there (the path is then shorter).
 
     Args:
-        optimizer: an optimizer object (SGD(0.9), Momentum(...), Adam(...)), or a name in OPTIMIZERS.
+        optimizer: an optimizer object (SGD(0.9), Momentum(...), AdaGrad(...), Adam(...)), or a name
+                   in OPTIMIZERS.
         surface:   a Surface, or a name in SURFACES.
         steps:     int, the number of steps.
 
@@ -217,6 +218,121 @@ def plot_optimizer_paths(surface, paths, title=None):
     return fig
 
 
+def step_record(optimizer, surface, steps):
+    """Walk like optimizer_path, and measure each step against its gradient.
+
+    For an optimizer that divides the gradient by a scale of its own (AdaGrad, RMSProp), the
+    ratio |step| / |gradient| in each coordinate is the learning rate that coordinate really got:
+    learning_rate / (sqrt(s) + eps). It is read from what the optimizer did, not from its state.
+
+    Args:
+        optimizer: an optimizer object, or a name in OPTIMIZERS.
+        surface:   a Surface, or a name in SURFACES.
+        steps:     int, the number of steps.
+
+    Returns:
+        dict: "path", float array of shape (steps + 1, 2) as from optimizer_path; "gradients",
+        shape (steps, 2), the gradient handed to each step; "lengths", shape (steps,), how far
+        each step moved; "rates", shape (steps, 2), |step| / |gradient| per coordinate (nan where
+        the gradient was 0).
+    """
+    surface = get_surface(surface)
+    path = optimizer_path(optimizer, surface, steps)
+    gradients = np.array([surface.gradient(theta) for theta in path[:-1]]).reshape(-1, 2)
+    moves = np.diff(path, axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rates = np.where(gradients != 0, np.abs(moves) / np.abs(gradients), np.nan)
+    return {"path": path, "gradients": gradients, "lengths": np.linalg.norm(moves, axis=1), "rates": rates}
+
+
+def first_step_below(path, surface, level):
+    """The first step at which a path's loss is below `level` (0 is the start), or None."""
+    below = np.flatnonzero(get_surface(surface).loss(np.asarray(path)) < level)
+    return int(below[0]) if len(below) else None
+
+
+def plot_step_records(records, title="How the steps change"):
+    """Two panels, one line per run: how far each step moved, and the learning rate each
+    coordinate really got (|step| / |gradient|, see step_record), both on log scales.
+
+    Args:
+        records: dict of label -> a record from step_record.
+        title:   the figure's title.
+    """
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.0))
+    for i, (label, record) in enumerate(records.items()):
+        k = np.arange(1, len(record["lengths"]) + 1)
+        left.plot(k, record["lengths"], color=f"C{i}", label=label)
+        for j, style in enumerate(("-", "--")):
+            right.plot(k, record["rates"][:, j], style, color=f"C{i}", label=f"{label}, θ{'₁₂'[j]}")
+    for ax in (left, right):
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("step (log scale)")
+        ax.legend(fontsize=8)
+    left.set_ylabel("length of the step (log scale)")
+    left.set_title("How far each step moved")
+    right.set_ylabel("|step| / |gradient| (log scale)")
+    right.set_title("The learning rate each coordinate got")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_paths_side_by_side(surface, paths, title=None):
+    """One panel per path, each on the surface's contour lines, and a last panel with every
+    path's distance to the minimum: no path hides another.
+
+    Args:
+        surface: a Surface, or a name in SURFACES.
+        paths:   dict of label -> float array of shape (steps + 1, 2), from optimizer_path.
+        title:   the figure's title (default: the surface's).
+    """
+    surface = get_surface(surface)
+    (x0, x1), (y0, y1) = surface.limits
+    t1, t2 = np.meshgrid(np.linspace(x0, x1, 200), np.linspace(y0, y1, 200))
+    loss = surface.loss(np.stack([t1, t2], axis=-1))
+    levels = np.logspace(np.log10(max(float(loss.min()), 1e-3)), np.log10(float(loss.max())), 14)
+    columns = 3
+    rows = -(-(len(paths) + 1) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 3.3 * rows), squeeze=False)
+    panels = list(axes.flat)
+    for i, (label, path) in enumerate(paths.items()):
+        ax = panels[i]
+        ax.contour(t1, t2, loss, levels=levels, colors="0.8", linewidths=0.6)
+        # A path that ends outside the view ran away: drawn up to where it left, marked there. One
+        # that only strays outside for a while is drawn whole (the panel cuts the excursion).
+        leaving = leaves_view(path, surface.limits)
+        ran_away = leaving is not None and leaves_view(path[-1:], surface.limits) is not None
+        shown = path[:leaving[0] + 1] if ran_away else path
+        dots = {"marker": "o", "markersize": 1.8} if len(path) <= 201 else {}
+        ax.plot(shown[:, 0], shown[:, 1], "-", color=f"C{i}", linewidth=1.0, **dots)
+        if ran_away:
+            ax.plot(*leaving[1], "X", color=f"C{i}", markersize=9, markeredgecolor="k", clip_on=False)
+        else:
+            ax.plot(*path[-1], "o", color=f"C{i}", markersize=6, markeredgecolor="k")
+        ax.plot(*surface.start, "ks", markersize=5)
+        ax.plot(*surface.minimum, "k*", markersize=10)
+        ax.set_xlim(x0, x1)
+        ax.set_ylim(y0, y1)
+        ax.set_title(f"{label}: leaves the view at step {leaving[0]}" if ran_away else label, fontsize=10)
+        ax.set_xlabel("θ₁")
+        ax.set_ylabel("θ₂")
+    distance = panels[len(paths)]
+    for i, (label, path) in enumerate(paths.items()):
+        distance.plot(np.arange(len(path)), distances_to_minimum(path, surface), color=f"C{i}", label=label)
+    distance.set_yscale("log")
+    distance.set_xlabel("step")
+    distance.set_ylabel("distance to the minimum (log)")
+    distance.set_title("How close each optimizer gets", fontsize=10)
+    distance.legend(fontsize=7)
+    for ax in panels[len(paths) + 1:]:
+        ax.set_visible(False)
+    fig.suptitle((title or surface.title) + "   (■ start, ★ minimum, ● end)")
+    fig.tight_layout()
+    return fig
+
+
 # --- training curves ----------------------------------------------------------------------------
 
 
@@ -303,7 +419,8 @@ def run_lr_experiment(optimizer_name, learning_rate, batch_size=32, epochs=40, s
     TrainingDiverged; it is caught here, and what was recorded before is returned.
 
     Args:
-        optimizer_name: a name in scratchdl.optimizers.OPTIMIZERS ("sgd", "momentum", "adam").
+        optimizer_name: a name in scratchdl.optimizers.OPTIMIZERS ("sgd", "momentum", "adagrad",
+                        "rmsprop", "adam").
         learning_rate:  float > 0.
         batch_size:     examples per step (300 for full-batch gradient descent).
         epochs:         passes over the 300 points.
@@ -353,7 +470,8 @@ def lr_explorer(epochs=40, seed=0):
 
     explorer = widgets.interactive(
         show,
-        optimizer=widgets.Dropdown(options=["sgd", "momentum", "adam"], value="sgd", description="optimizer"),
+        optimizer=widgets.Dropdown(options=["sgd", "momentum", "adagrad", "rmsprop", "adam"], value="sgd",
+                                   description="optimizer"),
         learning_rate=widgets.FloatLogSlider(value=0.1, base=10, min=-4, max=1.5, step=0.25,
                                              description="learning rate", continuous_update=False,
                                              style={"description_width": "initial"}),

@@ -15,7 +15,7 @@ import pytest  # noqa: E402
 from scratchdl.tools import datasets  # noqa: E402
 from chapter_files import chapter_module  # noqa: E402
 from scratchdl.network import Network  # noqa: E402
-from scratchdl.optimizers import SGD, Adam, Momentum  # noqa: E402
+from scratchdl.optimizers import SGD, AdaGrad, Adam, Momentum, RMSProp  # noqa: E402
 from scratchdl.training import fit, TrainingDiverged  # noqa: E402
 from readable import assert_readable  # noqa: E402
 
@@ -115,6 +115,113 @@ def test_on_rosenbrock_momentum_and_adam_arrive_and_sgd_crawls():
     assert distance["adam"][1000] < distance["momentum"][1000], "Adam ends closest of all"
     assert distance["adam"][100] > 0.75 * distance["adam"][0], "Adam makes little progress at first"
     assert distance["adam"][100] > 2 * distance["momentum"][100]
+
+
+# --- AdaGrad, RMSProp and the five-optimizer races (sections 8, 9 and 11) -----------------------
+
+
+def test_adagrad_in_the_valley_starts_diagonally_and_its_steps_only_shrink():
+    record = demos.step_record(AdaGrad(1.0), "valley", 100)
+    assert np.allclose(record["path"][1] - record["path"][0], [1.0, -1.0]), "the first step: eta in each coordinate"
+    assert np.all(np.diff(record["lengths"]) < 0), "every step shorter than the one before"
+    assert record["lengths"][99] < record["lengths"][0] / 100, "by step 100 under a hundredth of the first"
+    along, across = record["rates"][-1]
+    assert 1.5 < along < 2.0 and across < 0.5, "along the valley almost twice SGD's limit of 1; across, small"
+    assert np.allclose(record["rates"], 1.0 / np.sqrt(np.cumsum(record["gradients"] ** 2, axis=0)), rtol=1e-6), \
+        "the rate each coordinate got is eta / sqrt(s)"
+    assert demos.first_step_below(record["path"], "valley", 0.01) is not None
+    assert demos.first_step_below(demos.optimizer_path(SGD(0.9), "valley", 100), "valley", 0.01) is None
+
+
+def test_on_rosenbrock_adagrads_rates_freeze_and_rmsprops_follow_the_gradients():
+    rosenbrock = demos.SURFACES["rosenbrock"]
+    adagrad, rmsprop = (demos.step_record(optimizer, rosenbrock, 1000) for optimizer in (AdaGrad(1.0), RMSProp(0.01, 0.9)))
+    assert np.all(np.abs(adagrad["gradients"][0]) > 80), "gradients in the hundreds at the start"
+    assert np.allclose(rmsprop["path"][1] - rmsprop["path"][0], 0.01 / np.sqrt(0.1)), "RMSProp's first step: 3.16 eta"
+    assert adagrad["rates"][-1, 0] == pytest.approx(adagrad["rates"][9, 0], rel=0.02), "AdaGrad's rate frozen"
+    assert rmsprop["rates"][-1, 0] > 10 * rmsprop["rates"][9, 0], "RMSProp's rate climbs"
+    assert np.all(rmsprop["rates"][9] < adagrad["rates"][9])
+    passed = np.flatnonzero(np.all(rmsprop["rates"] > adagrad["rates"], axis=1))
+    assert 50 <= passed[0] <= 150, "RMSProp's rates pass AdaGrad's after about a hundred steps"
+    distance = {name: demos.distances_to_minimum(record["path"], rosenbrock)[-1]
+                for name, record in (("adagrad", adagrad), ("rmsprop", rmsprop))}
+    assert distance["rmsprop"] < distance["adagrad"] and distance["rmsprop"] > 0.1, "nearer, but not there"
+
+
+def valley_race():
+    """The notebook's five optimizers in the valley, fresh (an optimizer keeps its state)."""
+    return {"sgd": SGD(0.9), "momentum": Momentum(0.3, 0.9), "adagrad": AdaGrad(1.0), "rmsprop": RMSProp(0.3, 0.9),
+            "adam": Adam(0.3)}
+
+
+def test_in_the_valley_rmsprop_is_first_below_a_loss_of_0_01_and_then_hops_about():
+    paths = {name: demos.optimizer_path(optimizer, "valley", 100) for name, optimizer in valley_race().items()}
+    below = {name: demos.first_step_below(path, "valley", 0.01) for name, path in paths.items()}
+    assert below["sgd"] is None
+    assert below["rmsprop"] < min(k for name, k in below.items() if name not in ("sgd", "rmsprop"))
+    distance = {name: demos.distances_to_minimum(path, "valley") for name, path in paths.items()}
+    assert distance["rmsprop"][100] > 10 * distance["rmsprop"][50], "further away at the end than halfway"
+    assert distance["adam"][100] < distance["rmsprop"][100], "Adam's m averages the flips out: it settles"
+
+
+def test_on_rosenbrock_only_the_optimizers_with_momentum_arrive():
+    rosenbrock = demos.SURFACES["rosenbrock"]
+    race = {"sgd": SGD(0.001), "momentum": Momentum(0.001, 0.9), "adagrad": AdaGrad(1.0), "rmsprop": RMSProp(0.01, 0.9),
+            "adam": Adam(0.1)}
+    paths = {name: demos.optimizer_path(optimizer, rosenbrock, 1000) for name, optimizer in race.items()}
+    arrived = {name for name, path in paths.items() if demos.first_step_below(path, rosenbrock, 0.01) is not None}
+    assert arrived == {"momentum", "adam"}
+    excursion = demos.leaves_view(paths["adagrad"], rosenbrock.limits)
+    assert excursion is not None and demos.leaves_view(paths["adagrad"][-1:], rosenbrock.limits) is None, \
+        "AdaGrad's first steps leave the panel, and it comes back"
+
+
+def test_side_by_side_a_runaway_is_drawn_to_the_border_and_an_excursion_whole():
+    valley, rosenbrock = demos.SURFACES["valley"], demos.SURFACES["rosenbrock"]
+    fig = demos.plot_paths_side_by_side(valley, {"SGD(1.02)": demos.optimizer_path(SGD(1.02), valley, 100)})
+    panel = fig.axes[0]
+    assert panel.get_title() == "SGD(1.02): leaves the view at step 14"
+    assert len(panel.get_lines()[0].get_xdata()) == 15 and any(line.get_marker() == "X" for line in panel.get_lines())
+    assert [ax.get_visible() for ax in fig.axes] == [True, True, False], "one panel, the distances, nothing else"
+    plt.close(fig)
+    fig = demos.plot_paths_side_by_side(rosenbrock, {"AdaGrad(1.0)": demos.optimizer_path(AdaGrad(1.0), rosenbrock, 1000)})
+    panel = fig.axes[0]
+    assert panel.get_title() == "AdaGrad(1.0)" and len(panel.get_lines()[0].get_xdata()) == 1001
+    assert not any(line.get_marker() == "X" for line in panel.get_lines())
+    plt.close(fig)
+
+
+class Nesterov(Momentum):
+    # The notebook's cell: Nesterov momentum for the gradient at the stored (look-ahead) parameters.
+    def step(self, params, grads):
+        for i, (p, g) in enumerate(zip(params, grads)):
+            v = self.velocities.setdefault(i, np.zeros_like(p))
+            v *= self.momentum
+            v -= self.learning_rate * g
+            p += self.momentum * v - self.learning_rate * g
+
+
+def test_nesterov_is_plain_nesterov_with_the_look_ahead_point_stored():
+    # v <- beta v - eta grad L(p + beta v), p <- p + v; the stored point is p + beta v.
+    theta, v, beta, eta = np.array([-9.0, 1.5]), np.zeros(2), 0.9, 0.3
+    stored = [theta + beta * v]
+    optimizer = Nesterov(eta, beta)
+    for _ in range(20):
+        v = beta * v - eta * demos.valley_gradient(theta + beta * v)
+        theta = theta + v
+        optimizer.step(stored, [demos.valley_gradient(stored[0])])
+        assert np.allclose(stored[0], theta + beta * v)
+
+
+def test_nesterov_swings_less_than_momentum_but_has_a_lower_limit():
+    def turns(distance):
+        return int(np.sum(np.diff(np.sign(np.diff(distance))) != 0))
+
+    plain, ahead = (demos.optimizer_path(optimizer, "valley", 100) for optimizer in (Momentum(0.3, 0.9), Nesterov(0.3, 0.9)))
+    assert turns(demos.distances_to_minimum(ahead, "valley")) < turns(demos.distances_to_minimum(plain, "valley"))
+    assert demos.first_step_below(ahead, "valley", 1e-4) < demos.first_step_below(plain, "valley", 1e-4)
+    assert demos.distances_to_minimum(demos.optimizer_path(Momentum(0.9, 0.9), "valley", 100), "valley")[-1] < 0.1
+    assert demos.distances_to_minimum(demos.optimizer_path(Nesterov(0.9, 0.9), "valley", 100), "valley")[-1] > 1e3
 
 
 def test_a_path_that_overflows_stops_where_the_numbers_were_still_finite():
@@ -235,6 +342,8 @@ def test_momentum_steps_like_sgd_with_a_ten_times_larger_rate_and_adam_gets_furt
     assert final["momentum 0.001"] == pytest.approx(final["sgd 0.01"], rel=0.1)
     assert final["momentum 0.01"] == pytest.approx(final["sgd 0.1"], rel=0.1)
     assert final["adam 0.01"] < 0.5 * min(v for k, v in final.items() if k != "adam 0.01")
+    for name, rate in (("adagrad", 0.1), ("rmsprop", 0.01)):
+        assert demos.run_lr_experiment(name, rate)["loss"][-1] < 0.5 * min(final[k] for k in final if k != "adam 0.01")
 
 
 def test_lr_explorer_retrains_for_new_settings():
@@ -253,8 +362,8 @@ def test_lr_explorer_retrains_for_new_settings():
 
 
 def test_bad_input_is_refused_with_what_was_expected():
-    with pytest.raises(ValueError, match=r"unknown optimizer 'rmsprop'; expected one of sgd, momentum, adam"):
-        demos.run_lr_experiment("rmsprop", 0.1)
+    with pytest.raises(ValueError, match=r"unknown optimizer 'nesterov'; expected one of sgd, momentum, adagrad, rmsprop, adam"):
+        demos.run_lr_experiment("nesterov", 0.1)
     with pytest.raises(ValueError, match=r"learning_rate must be a number > 0; got 0"):
         demos.run_lr_experiment("sgd", 0)
     with pytest.raises(ValueError, match=r"unknown surface 'bowl'; expected one of valley, rosenbrock"):
@@ -283,6 +392,9 @@ FIGURES = {
     "training curves": lambda: demos.plot_training_curves(
         {"a": demos.run_lr_experiment("sgd", 0.1, epochs=3), "b": demos.run_lr_experiment("sgd", 30.0, epochs=3)},
         levels={"ln 2": LN2}),
+    "paths side by side": lambda: demos.plot_paths_side_by_side(
+        "valley", {name: demos.optimizer_path(optimizer, "valley", 5) for name, optimizer in valley_race().items()}),
+    "step records": lambda: demos.plot_step_records({"AdaGrad": demos.step_record(AdaGrad(1.0), "valley", 5)}),
     "regression": lambda: demos.plot_regression({"net": small_regression()[0]}, *small_regression()[1:],
                                                 *small_regression()[1:]),
 }

@@ -12,7 +12,7 @@ from scratchdl.course.checks import run_check
 from scratchdl.course.exercises import substitute
 from scratchdl.layers import Activation, Dense
 from scratchdl.network import Network
-from scratchdl.optimizers import SGD, Adam, Momentum, get_optimizer
+from scratchdl.optimizers import SGD, AdaGrad, Adam, Momentum, get_optimizer
 from scratchdl.tools.callbacks import Callback, ProgressBar, TrainingDiverged
 from scratchdl.training import fit
 
@@ -160,7 +160,80 @@ def momentum_one_velocity(self, params, grads):
         p += v
 
 
-# --- 6.4 Adam
+# --- 6.4 AdaGrad
+def adagrad(self, params, grads, sqrt=True, square=True, stored=True, first=True, eps_inside=False,
+            eps=True, one_number=False, shared=False):
+    """AdaGrad, with one thing done wrong for each keyword changed."""
+    for i, (p, g) in enumerate(zip(params, grads)):
+        key = "s" if shared else i
+        s = self.s.setdefault(key, np.zeros_like(p)) if stored else np.zeros_like(p)
+        if not first:
+            p -= self.learning_rate * g / (np.sqrt(s) + self.eps)
+        s += (np.sum(g**2) if one_number else g**2) if square else g
+        if not first:
+            continue
+        if not sqrt:
+            root = s + self.eps
+        elif eps_inside:
+            root = np.sqrt(s + self.eps)
+        else:
+            root = np.sqrt(s) + (self.eps if eps else 0)
+        p -= self.learning_rate * g / root
+
+
+def adagrad_rebinding_s(self, params, grads):
+    for i, (p, g) in enumerate(zip(params, grads)):
+        s = self.s.setdefault(i, np.zeros_like(p))
+        s = s + g**2  # a new array: the stored sum stays zero
+        p -= self.learning_rate * g / (np.sqrt(s) + self.eps)
+
+
+def adagrad_rebinding_p(self, params, grads):
+    for i, (p, g) in enumerate(zip(params, grads)):
+        s = self.s.setdefault(i, np.zeros_like(p))
+        s += g**2
+        p = p - self.learning_rate * g / (np.sqrt(s) + self.eps)  # noqa: F841 - thrown away
+
+
+# --- 6.5 RMSProp
+def rmsprop(self, params, grads, form="right", sqrt=True, first=True, eps_inside=False, eps=True, sign=-1,
+            shared=False):
+    """RMSProp, with one thing done wrong for each keyword changed (form: how v is updated)."""
+    self.t = getattr(self, "t", 0) + 1  # used only by the "bias corrected" form
+    rho = self.rho
+    for i, (p, g) in enumerate(zip(params, grads)):
+        v = self.v.setdefault("v" if shared else i, np.zeros_like(p))
+        if not first:
+            p -= self.learning_rate * g / (np.sqrt(v) + self.eps)
+        new = {"right": rho * v + (1 - rho) * g**2,
+               "swapped": rho * g**2 + (1 - rho) * v,
+               "no forgetting": v + (1 - rho) * g**2,
+               "adagrad": v + g**2,
+               "no (1 - rho)": rho * v + g**2,
+               "of g": rho * v + (1 - rho) * g,
+               "fixed rho": 0.9 * v + 0.1 * g**2,
+               "bias corrected": rho * v + (1 - rho) * g**2}[form]
+        v[...] = new
+        if not first:
+            continue
+        used = v / (1 - rho**self.t) if form == "bias corrected" else v
+        if not sqrt:
+            root = used + self.eps
+        elif eps_inside:
+            root = np.sqrt(used + self.eps)
+        else:
+            root = np.sqrt(used) + (self.eps if eps else 0)
+        p += sign * self.learning_rate * g / root
+
+
+def rmsprop_rebinding_v(self, params, grads):
+    for i, (p, g) in enumerate(zip(params, grads)):
+        v = self.v.setdefault(i, np.zeros_like(p))
+        v = self.rho * v + (1 - self.rho) * g**2  # a new array: the stored average stays zero
+        p -= self.learning_rate * g / (np.sqrt(v) + self.eps)
+
+
+# --- 6.6 Adam
 def adam(self, params, grads, correct=True, eps_inside=False, t_per_parameter=False, sign=-1,
          power_outside=False, one_minus=True, stored=True, t_first=True, eps=True, efficient=False):
     """Adam, with one thing done wrong (or differently) for each keyword changed."""
@@ -212,15 +285,38 @@ MISTAKES = [
     ("6.3", momentum_p_first, r"p \+= v came before the velocity was updated"),
     ("6.3", momentum_fixed_beta, r"the momentum 0\.9 is fixed in your code; use self\.momentum"),
     ("6.3", momentum_one_velocity, r"each parameter needs its own, np\.zeros_like\(p\), kept under its position"),
-    ("6.4", lambda self, p, g: adam(self, p, g, correct=False), r"bias correction is missing"),
-    ("6.4", lambda self, p, g: adam(self, p, g, eps_inside=True), r"eps goes outside the square root"),
-    ("6.4", lambda self, p, g: adam(self, p, g, t_per_parameter=True), r"t must grow once per step"),
-    ("6.4", lambda self, p, g: adam(self, p, g, sign=+1), r"wrong sign: Adam steps against the gradient"),
-    ("6.4", lambda self, p, g: adam(self, p, g, power_outside=True), r"not by \(1 - beta1\)\*\*t"),
-    ("6.4", lambda self, p, g: adam(self, p, g, one_minus=False), r"lack their \(1 - beta\) factors"),
-    ("6.4", lambda self, p, g: adam(self, p, g, stored=False), r"m and v are not kept between steps"),
-    ("6.4", lambda self, p, g: adam(self, p, g, t_first=False), r"1 - beta1\*\*t is 0 while t is 0"),
-    ("6.4", lambda self, p, g: adam(self, p, g, eps=False), r"0 / 0 where a gradient is 0.*eps keeps the division safe"),
+    ("6.4", lambda self, p, g: adagrad(self, p, g, sqrt=False), r"the square root is missing: divide by sqrt\(s\) \+ eps"),
+    ("6.4", lambda self, p, g: adagrad(self, p, g, square=False), r"s went negative.*g\*\*2 \(not g\)"),
+    ("6.4", lambda self, p, g: adagrad(self, p, g, stored=False), r"s is not kept between steps"),
+    ("6.4", adagrad_rebinding_s, r"s is not kept between steps.*s = s \+ g\*\*2 only makes a new array"),
+    ("6.4", adagrad_rebinding_p, r"`p = p - \.\.\.` makes a new array that is thrown away"),
+    ("6.4", lambda self, p, g: adagrad(self, p, g, first=False), r"s \+= g\*\*2 came after the step"),
+    ("6.4", lambda self, p, g: adagrad(self, p, g, eps_inside=True), r"eps goes outside the square root: sqrt\(s\) \+ eps"),
+    ("6.4", lambda self, p, g: adagrad(self, p, g, eps=False), r"0 / 0 where a gradient is 0 \(so s is 0\)"),
+    ("6.4", lambda self, p, g: adagrad(self, p, g, one_number=True), r"s must be one number per entry of p"),
+    ("6.4", lambda self, p, g: adagrad(self, p, g, shared=True), r"each parameter needs its own, np\.zeros_like\(p\)"),
+    ("6.5", lambda self, p, g: rmsprop(self, p, g, form="swapped"), r"rho and 1 - rho are swapped"),
+    ("6.5", lambda self, p, g: rmsprop(self, p, g, form="no forgetting"), r"v never forgets: v \+= \(1 - rho\) \* g\*\*2 is a sum"),
+    ("6.5", lambda self, p, g: rmsprop(self, p, g, form="adagrad"), r"v \+= g\*\*2 is AdaGrad's sum \(6\.4\), which never forgets"),
+    ("6.5", lambda self, p, g: rmsprop(self, p, g, form="no (1 - rho)"), r"the new g\*\*2 lacks its \(1 - rho\) factor"),
+    ("6.5", lambda self, p, g: rmsprop(self, p, g, form="of g"), r"v went negative.*g\*\*2 \(not g\)"),
+    ("6.5", lambda self, p, g: rmsprop(self, p, g, form="fixed rho"), r"the 0\.9 is fixed in your code; use self\.rho"),
+    ("6.5", lambda self, p, g: rmsprop(self, p, g, form="bias corrected"), r"RMSProp has no bias correction"),
+    ("6.5", lambda self, p, g: rmsprop(self, p, g, sqrt=False), r"the square root is missing: divide by sqrt\(v\) \+ eps"),
+    ("6.5", lambda self, p, g: rmsprop(self, p, g, first=False), r"v was updated after the step"),
+    ("6.5", lambda self, p, g: rmsprop(self, p, g, eps_inside=True), r"eps goes outside the square root: sqrt\(v\) \+ eps"),
+    ("6.5", lambda self, p, g: rmsprop(self, p, g, sign=+1), r"wrong sign: RMSProp steps against the gradient"),
+    ("6.5", lambda self, p, g: rmsprop(self, p, g, shared=True), r"each parameter needs its own, np\.zeros_like\(p\)"),
+    ("6.5", rmsprop_rebinding_v, r"v is not kept between steps.*v = rho \* v \+ \.\.\. only makes a new array"),
+    ("6.6", lambda self, p, g: adam(self, p, g, correct=False), r"bias correction is missing"),
+    ("6.6", lambda self, p, g: adam(self, p, g, eps_inside=True), r"eps goes outside the square root"),
+    ("6.6", lambda self, p, g: adam(self, p, g, t_per_parameter=True), r"t must grow once per step"),
+    ("6.6", lambda self, p, g: adam(self, p, g, sign=+1), r"wrong sign: Adam steps against the gradient"),
+    ("6.6", lambda self, p, g: adam(self, p, g, power_outside=True), r"not by \(1 - beta1\)\*\*t"),
+    ("6.6", lambda self, p, g: adam(self, p, g, one_minus=False), r"lack their \(1 - beta\) factors"),
+    ("6.6", lambda self, p, g: adam(self, p, g, stored=False), r"m and v are not kept between steps"),
+    ("6.6", lambda self, p, g: adam(self, p, g, t_first=False), r"1 - beta1\*\*t is 0 while t is 0"),
+    ("6.6", lambda self, p, g: adam(self, p, g, eps=False), r"0 / 0 where a gradient is 0.*eps keeps the division safe"),
 ]
 
 
@@ -232,8 +328,8 @@ def test_check_names_the_mistake(exercise_id, wrong, pattern):
 def test_adam_in_the_papers_efficient_form_passes():
     # eps added to sqrt(v), the bias corrections folded into the step size: correct Adam, written
     # differently from the docstring's formula (Keras does it this way).
-    with substitute("6.4", lambda self, p, g: adam(self, p, g, efficient=True)):
-        run_check("6.4")
+    with substitute("6.6", lambda self, p, g: adam(self, p, g, efficient=True)):
+        run_check("6.6")
 
 
 # --- fit, predict, evaluate ------------------------------------------------------------------
@@ -396,8 +492,10 @@ def test_fit_refuses_bad_data_with_what_was_expected(X, y, message):
 def test_optimizers_by_name():
     assert isinstance(get_optimizer("momentum"), Momentum)
     assert get_optimizer("adam", 0.01).learning_rate == 0.01
-    with pytest.raises(ValueError, match=r"unknown optimizer 'rmsprop'; expected one of sgd, momentum, adam"):
-        get_optimizer("rmsprop")
+    assert isinstance(get_optimizer("adagrad"), AdaGrad) and get_optimizer("rmsprop", 0.01).learning_rate == 0.01
+    with pytest.raises(ValueError, match=r"unknown optimizer 'nesterov'; expected one of sgd, momentum, adagrad, "
+                                         r"rmsprop, adam, adamw"):
+        get_optimizer("nesterov")
 
 
 def test_the_cosine_schedule_falls_from_the_start_to_zero_and_is_restored(moons):

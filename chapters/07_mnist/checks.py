@@ -1,5 +1,6 @@
-"""Checks of chapter 7, MNIST: one-hot labels (7.1), accuracy (7.2) and the nearest-mean
-classifier (7.3 fit, 7.4 predict)."""
+"""Checks of chapter 7, MNIST: one-hot labels (7.1), accuracy (7.2), the nearest-mean
+classifier (7.3 fit, 7.4 predict), AdamW's decoupled weight decay (7.5) and the cosine learning
+rate schedule (7.6)."""
 
 import re
 
@@ -9,9 +10,10 @@ from scratchdl.baseline import NearestMean
 from scratchdl.course.checks import check_for
 from scratchdl.course.expect import (
     CheckFailed, Mistake, call, call_twice, expect, expect_array,
-    expect_close, expect_same_again, expect_unchanged, shapes_in,
+    expect_close, expect_same_again, expect_unchanged, shapes_in, show,
 )
 from scratchdl.metrics import accuracy, one_hot
+from scratchdl.optimizers import AdamW, cosine_learning_rate
 
 
 # --- helpers of this chapter ------------------------------------------------------------------
@@ -364,3 +366,233 @@ def check_predict():
     on_rows = np.asarray(call("NearestMean.predict on flattened rows of shape (5, 4)", model.predict, flat.copy()))
     expect(np.array_equal(on_rows, right), f"NearestMean.predict on rows of shape (5, 4) returned "
            f"{on_rows.tolist()}; expected {right.tolist()}, as for the same images unflattened.")
+
+
+# --- 7.5 AdamW.step ------------------------------------------------------------------------------
+
+
+def _adam_direction(m, v, g, t, b1, b2, eps):
+    """Adam's update of m and v (in place) and its step direction m_hat / (sqrt(v_hat) + eps)."""
+    m *= b1
+    m += (1 - b1) * g
+    v *= b2
+    v += (1 - b2) * g**2
+    return (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + eps)
+
+
+def _adamw_steps(params, steps, rate, decay, b1, b2, eps, form="right"):
+    """AdamW worked out step by step; the other forms give the usual wrong answers."""
+    p = [x.copy() for x in params]
+    m = [np.zeros_like(x) for x in params]
+    v = [np.zeros_like(x) for x in params]
+    history = []
+    for t, grads in enumerate(steps, start=1):
+        for i, g in enumerate(grads):
+            shrink = {"no learning rate": decay, "fixed decay": rate * 0.01}.get(form, rate * decay)
+            if form == "weights only" and p[i].ndim == 1:
+                shrink = 0.0
+            if form in ("right", "no learning rate", "fixed decay", "weights only", "decay only"):
+                p[i] = p[i] - shrink * p[i]
+            elif form == "constant":
+                p[i] = p[i] - shrink
+            elif form == "grows":
+                p[i] = p[i] + shrink * p[i]
+            if form == "l2":
+                g = g + decay * p[i]
+            if form != "decay only":
+                p[i] = p[i] - rate * _adam_direction(m[i], v[i], g, t, b1, b2, eps)
+            if form == "after":
+                p[i] = p[i] - shrink * p[i]
+        history.append([x.copy() for x in p])
+    return history
+
+
+ADAMW_MISTAKES = {
+    "after": "the shrinking came after Adam's step; the docstring (and Loshchilov and Hutter's "
+             "paper) shrink p as it was before the step: first p -= learning_rate * weight_decay * "
+             "p, then super().step(params, grads). The two differ by learning_rate**2 * "
+             "weight_decay * Adam's step: little at the usual rates, but not the same update.",
+    "l2": "weight_decay * p was added to the gradient: that is an L2 penalty, which Adam divides by "
+          "sqrt(v_hat) like the rest of the gradient. Decoupled decay shrinks p itself, p -= "
+          "learning_rate * weight_decay * p, and leaves the gradient alone.",
+    "no learning rate": "each step shrank p by weight_decay * p; the shrinking is learning_rate * "
+                        "weight_decay * p, so that it scales with the learning rate (and follows a "
+                        "schedule).",
+    "fixed decay": "the weight decay 0.01 is fixed in your code; use self.weight_decay.",
+    "weights only": "the vector was not decayed (a bias?): this AdamW shrinks every parameter, "
+                    "biases too (step gets only arrays and cannot tell a weight from a bias).",
+    "constant": "each step subtracted the same number, learning_rate * weight_decay, from every "
+                "entry: the decay is proportional to p, p -= learning_rate * weight_decay * p.",
+    "grows": "wrong sign: the parameters grew by learning_rate * weight_decay * p; weight decay "
+             "shrinks them, p -= learning_rate * weight_decay * p.",
+    "decay only": "the parameters were only shrunk: Adam's step is missing. After the decay, call "
+                  "super().step(params, grads) (your Adam, 6.6).",
+    "plain adam": "the parameters moved as with plain Adam: the decay was lost. Shrink each array in "
+                  "place, p -= learning_rate * weight_decay * p (`p = p - ...` makes a new array that "
+                  "is thrown away, and the layers keep the old one).",
+}
+
+
+def _flat(history):
+    """The arrays of a history (a list, per step, of lists of arrays), one after the other."""
+    return [array for arrays in history for array in arrays]
+
+
+def _adamw_problem(seed=4):
+    """A (2, 3) matrix and a (3,) vector well away from 0, and gradients for three steps."""
+    rng = np.random.default_rng(seed)
+    params = [rng.uniform(0.5, 2.0, size=(2, 3)) * rng.choice([-1.0, 1.0], size=(2, 3)),
+              rng.uniform(0.5, 2.0, size=3) * rng.choice([-1.0, 1.0], size=3)]
+    steps = [[rng.uniform(0.5, 2.0, size=p.shape) * rng.choice([-1.0, 1.0], size=p.shape) for p in params]
+             for _ in range(3)]
+    return params, steps
+
+
+def _adamw_hint(error):
+    if "broadcast" in str(error):
+        return ("an array of another shape than its parameter: p -= learning_rate * weight_decay * p "
+                "works on each parameter in turn, inside the loop over params.")
+    return ""
+
+
+@check_for(
+    "7.5", "optimizers.AdamW.step",
+    hints=(
+        "Two things happen, in this order: every parameter shrinks a little towards 0, then Adam's "
+        "step runs on the shrunk parameters with the gradients as they are. Adam's step is already "
+        "written (6.6): AdamW is a subclass of Adam.",
+        "for p in params: p -= self.learning_rate * self.weight_decay * p (in place), then "
+        "super().step(params, grads).",
+    ),
+)
+def check_adamw():
+    """p <- p - learning_rate * weight_decay * p for every parameter (biases too), in place
+    then Adam's step on the shrunk parameters, with the gradients unchanged (not an L2 term)
+    the shrinking before Adam's step, from p as it was (the paper's order), over three steps
+    uses the optimizer's learning_rate and weight_decay (0.1 and 0.5)"""
+    rate, decay, b1, b2, eps = 0.1, 0.5, 0.9, 0.999, 1e-8  # large, so that the order shows
+    params, steps = _adamw_problem()
+    right = _adamw_steps(params, steps, rate, decay, b1, b2, eps)
+    wrong = {form: _adamw_steps(params, steps, rate, decay, b1, b2, eps, form)
+             for form in ADAMW_MISTAKES if form != "plain adam"}
+    wrong["plain adam"] = _adamw_steps(params, steps, rate, 0.0, b1, b2, eps)
+    name = f"AdamW(learning_rate={rate}, weight_decay={decay})"
+    optimizer = AdamW(rate, weight_decay=decay, beta1=b1, beta2=b2, eps=eps)
+    arrays, after = list(params), []
+    for k, grads in enumerate(steps, start=1):
+        before = [p.copy() for p in arrays]
+        given, given_grads = list(arrays), [g.copy() for g in grads]
+        call(f"{name}.step (step {k})", optimizer.step, given, given_grads, error_hint=_adamw_hint)
+        if not all(np.array_equal(a, b) for a, b in zip(given_grads, grads)):
+            l2 = all(np.allclose(a, b + decay * p) for a, b, p in zip(given_grads, grads, before))
+            expect(False, f"{name}.step changed the gradient arrays it was given.\n  Likely mistake: " + (
+                "g += weight_decay * p adds an L2 penalty to the layers' gradients (which Adam then divides "
+                "by sqrt(v_hat)). Decoupled decay shrinks p itself, p -= learning_rate * weight_decay * p, "
+                "and leaves the gradients alone." if l2 else
+                "g *= ... (or g -= ...) writes into the layers' gradients; leave them alone and shrink the "
+                "parameters."))
+        if k == 1 and any(a is not b for a, b in zip(given, arrays)):
+            expect(False, f"{name}.step put new arrays into the parameter list.\n  Likely mistake: params[i] = "
+                   "params[i] - ... replaces the list's entry, and the layers keep the old array. Change "
+                   "the array itself: params[i] -= ...")
+        after.append([p.copy() for p in arrays])
+    # A wrong answer is named by the mistake that gives all three steps (some agree at step 1:
+    # Adam's first step is learning_rate * sign(g) whatever the size of g).
+    shown = [Mistake(after, ADAMW_MISTAKES[form]) for form in ADAMW_MISTAKES
+             if all(np.allclose(a, w, rtol=1e-4, atol=1e-9) for a, w in zip(_flat(after), _flat(wrong[form])))]
+    for k in range(len(steps)):
+        for i, part in enumerate(("the matrix", "the vector")):
+            expect_close(after[k][i], right[k][i], f"{name}.step: {part} after step {k + 1}", rtol=1e-6, atol=1e-9,
+                         mistakes=[Mistake(after[k][i], m.explanation) for m in shown])
+
+
+# --- 7.6 cosine_learning_rate --------------------------------------------------------------------
+
+
+def _cosine(start, steps, total, form="right"):
+    """The schedule at every step of `steps` (before `total`); the other forms give the usual wrong
+    answers."""
+    fraction = np.asarray(steps, dtype=float) / total
+    angle = {"one early": np.pi * (fraction + 1 / total), "one late": np.pi * (fraction - 1 / total),
+             "degrees": 180 * fraction, "whole period": 2 * np.pi * fraction,
+             "integer division": np.pi * (np.asarray(steps) // total), "rising": np.pi * (1 - fraction),
+             "quarter": np.pi / 2 * fraction}.get(form, np.pi * fraction)
+    if form == "quarter":
+        return start * np.cos(angle)
+    if form == "no one plus":
+        return start * np.cos(angle)
+    if form == "not halved":
+        return start * (1 + np.cos(angle))
+    if form == "without start":
+        return (1 + np.cos(angle)) / 2
+    return start * (1 + np.cos(angle)) / 2
+
+
+COSINE_MISTAKES = {
+    "one early": "the schedule is one step ahead: at step 0 it must be start itself, so the "
+                 "fraction of the run done is step / total, not (step + 1) / total.",
+    "one late": "the schedule is one step behind: at step 0 it must be start itself, so the "
+                "fraction of the run done is step / total, not (step - 1) / total.",
+    "degrees": "np.cos takes radians: half a cosine is np.cos(np.pi * step / total), not "
+               "np.cos(180 * step / total) (180 degrees is pi radians).",
+    "whole period": "the schedule came back up to start at the end: that is a whole period, "
+                    "cos(2 * pi * step / total). Half a cosine, cos(pi * step / total), falls "
+                    "from 1 to -1, and (1 + cos) / 2 from 1 to 0.",
+    "climbs again": "past total the cosine climbs again; the run has gone past its planned length "
+                    "and the learning rate stays 0 there (return 0.0 when step >= total).",
+    "restarts": "past total the schedule started again from start (step % total?); it stays 0 "
+                "after the planned run (return 0.0 when step >= total).",
+    "integer division": "the rate stays at start until the very end: step // total is 0 for every "
+                        "step before total. Divide with /, not //.",
+    "rising": "the schedule rises from 0 to start: the fraction of the run done is step / total, "
+              "not (total - step) / total.",
+    "not halved": "the schedule starts at twice start: (1 + cos) runs from 2 to 0, so divide it by 2.",
+    "no one plus": "the schedule goes negative: start * cos(...) runs from start to -start. Add 1 "
+                   "and halve, start * (1 + cos(pi * step / total)) / 2, to fall from start to 0.",
+    "quarter": "that is a quarter of a cosine, cos(pi / 2 * step / total), which falls fastest at "
+               "the end (and goes negative past total); the schedule is half a cosine, start * (1 + "
+               "cos(pi * step / total)) / 2, which falls fastest in the middle.",
+    "without start": "the schedule starts at 1 whatever start is: multiply (1 + cos(pi * step / "
+                     "total)) / 2 by start.",
+}
+
+
+@check_for(
+    "7.6", "optimizers.cosine_learning_rate",
+    hints=(
+        "step / total is the fraction of the run done, from 0 to 1. Turn it into an angle from 0 to "
+        "pi: its cosine falls from 1 to -1, and (1 + cos) / 2 from 1 to 0.",
+        "return start * (1 + np.cos(np.pi * step / total)) / 2, and 0.0 when step >= total (np.cos "
+        "takes radians).",
+    ),
+)
+def check_cosine_learning_rate():
+    """start at step 0, start / 2 halfway, 0 at step = total (half a cosine, in radians)
+    step / total with true division; one value per step, a float
+    0 past total (never negative, never climbing again); start is used as given (0.3 and 3)"""
+    for start, total in ((0.3, 8), (3.0, 5)):
+        def rate(k):
+            what = f"cosine_learning_rate({start}, {k}, {total})"
+            got = call(what, cosine_learning_rate, start, k, total)
+            expect(got is not None, f"{what} returned None: return the learning rate.")
+            expect(np.ndim(got) == 0 and isinstance(got, (int, float, np.integer, np.floating)),
+                   f"{what} returned {type(got).__name__} {show(got)}: return one number, a float.")
+            return float(got)
+
+        during = list(range(total))
+        expect_close([rate(k) for k in during], _cosine(start, during, total),
+                     f"cosine_learning_rate({start}, step, {total}) for step = 0, 1, ..., {total - 1}",
+                     rtol=1e-9, atol=1e-12,
+                     mistakes=[Mistake(_cosine(start, during, total, form), text) for form, text in COSINE_MISTAKES.items()
+                               if form not in ("climbs again", "restarts")])
+        after = list(range(total, total + 4))
+        got = [rate(k) for k in after]
+        climbs = start * (1 + np.cos(np.pi * np.array(after) / total)) / 2
+        restarts = _cosine(start, np.array(after) % total, total)
+        expect_close(got, np.zeros(len(after)),
+                     f"cosine_learning_rate({start}, step, {total}) at the end of the run and past it, step = "
+                     f"{total}, ..., {after[-1]}", atol=1e-12, mistakes=[
+                         Mistake(climbs, COSINE_MISTAKES["climbs again"]),
+                         Mistake(restarts, COSINE_MISTAKES["restarts"]),
+                         Mistake(lambda got: np.any(got < 0), "the learning rate went negative: past the end of "
+                                 "the run it stays 0 (return 0.0 when step >= total).")])

@@ -9,7 +9,7 @@ from scratchdl.baseline import NearestMean
 from scratchdl.metrics import accuracy, confusion_matrix, format_report, one_hot, per_class_report
 from scratchdl.tools.mnist import load_mnist
 from scratchdl.network import Network
-from scratchdl.optimizers import AdamW
+from scratchdl.optimizers import Adam, AdamW
 from scratchdl.training import fit
 
 
@@ -237,6 +237,127 @@ def predict_returning_list(self, X):
     return [int(np.argmin(((self.means - x) ** 2).mean(axis=1))) for x in X]
 
 
+
+# --- 7.5 AdamW.step
+def adamw_after(self, params, grads):
+    Adam.step(self, params, grads)
+    for p in params:
+        p -= self.learning_rate * self.weight_decay * p  # from the p after Adam's step
+
+
+def adamw_l2(self, params, grads):
+    # the decay folded into the gradient: an L2 penalty, rescaled by Adam
+    Adam.step(self, params, [g + self.weight_decay * p for p, g in zip(params, grads)])
+
+
+def adamw_l2_in_place(self, params, grads):
+    for p, g in zip(params, grads):
+        g += self.weight_decay * p
+    Adam.step(self, params, grads)
+
+
+def adamw_without_learning_rate(self, params, grads):
+    for p in params:
+        p -= self.weight_decay * p
+    Adam.step(self, params, grads)
+
+
+def adamw_fixed_decay(self, params, grads):
+    for p in params:
+        p -= self.learning_rate * 0.01 * p
+    Adam.step(self, params, grads)
+
+
+def adamw_weights_only(self, params, grads):
+    for p in params:
+        if p.ndim > 1:  # "biases are not decayed" - but this step is asked to decay every parameter
+            p -= self.learning_rate * self.weight_decay * p
+    Adam.step(self, params, grads)
+
+
+def adamw_constant(self, params, grads):
+    for p in params:
+        p -= self.learning_rate * self.weight_decay  # the `* p` forgotten
+    Adam.step(self, params, grads)
+
+
+def adamw_growing(self, params, grads):
+    for p in params:
+        p += self.learning_rate * self.weight_decay * p
+    Adam.step(self, params, grads)
+
+
+def adamw_no_adam(self, params, grads):
+    for p in params:
+        p -= self.learning_rate * self.weight_decay * p
+
+
+def adamw_rebinding(self, params, grads):
+    for p in params:
+        p = p - self.learning_rate * self.weight_decay * p  # noqa: F841 - a new array, thrown away
+    Adam.step(self, params, grads)
+
+
+def adamw_replacing_entries(self, params, grads):
+    for i in range(len(params)):
+        params[i] = params[i] * (1 - self.learning_rate * self.weight_decay)
+    Adam.step(self, params, grads)
+
+
+# --- 7.6 cosine_learning_rate
+def cosine_one_early(start, step, total):
+    return 0.0 if step >= total else start * (1 + np.cos(np.pi * (step + 1) / total)) / 2
+
+
+def cosine_one_late(start, step, total):
+    return 0.0 if step >= total else start * (1 + np.cos(np.pi * (step - 1) / total)) / 2
+
+
+def cosine_in_degrees(start, step, total):
+    return 0.0 if step >= total else start * (1 + np.cos(180 * step / total)) / 2
+
+
+def cosine_whole_period(start, step, total):
+    return 0.0 if step >= total else start * (1 + np.cos(2 * np.pi * step / total)) / 2
+
+
+def cosine_climbing_again(start, step, total):
+    return start * (1 + np.cos(np.pi * step / total)) / 2
+
+
+def cosine_restarting(start, step, total):
+    return start * (1 + np.cos(np.pi * (step % total) / total)) / 2
+
+
+def cosine_integer_division(start, step, total):
+    return 0.0 if step >= total else start * (1 + np.cos(np.pi * (step // total))) / 2
+
+
+def cosine_rising(start, step, total):
+    return 0.0 if step >= total else start * (1 + np.cos(np.pi * (total - step) / total)) / 2
+
+
+def cosine_not_halved(start, step, total):
+    return 0.0 if step >= total else start * (1 + np.cos(np.pi * step / total))
+
+
+def cosine_without_one_plus(start, step, total):
+    return start * np.cos(np.pi * min(step, total) / total)
+
+
+def cosine_quarter(start, step, total):
+    return start * np.cos(np.pi / 2 * step / total)  # 0 at total, then negative
+
+
+def cosine_without_start(start, step, total):
+    return 0.0 if step >= total else (1 + np.cos(np.pi * step / total)) / 2
+
+
+def cosine_returning_nothing(start, step, total):
+    if step < total:
+        start * (1 + np.cos(np.pi * step / total)) / 2  # worked out, but `return` forgotten
+
+
 MISTAKES = [
     ("7.1", one_hot_setting_whole_columns, r"encoded\[:, labels\] = 1 sets whole columns"),
     ("7.1", one_hot_setting_whole_rows, r"whole rows are 1: encoded\[labels\] = 1"),
@@ -279,6 +400,30 @@ MISTAKES = [
     ("7.4", predict_all_means_at_once, r"cannot be subtracted as they are.*X\[:, None, :\] - self\.means\[None\]"),
     ("7.4", predict_into_float_zeros, r"labels written into an array of floats"),
     ("7.4", predict_returning_list, r"labels collected in a list"),
+    ("7.5", adamw_after, r"the shrinking came after Adam's step"),
+    ("7.5", adamw_l2, r"weight_decay \* p was added to the gradient: that is an L2 penalty"),
+    ("7.5", adamw_l2_in_place, r"changed the gradient arrays.*g \+= weight_decay \* p adds an L2 penalty"),
+    ("7.5", adamw_without_learning_rate, r"shrank p by weight_decay \* p; the shrinking is learning_rate \* weight_decay \* p"),
+    ("7.5", adamw_fixed_decay, r"the weight decay 0\.01 is fixed in your code; use self\.weight_decay"),
+    ("7.5", adamw_weights_only, r"the vector was not decayed \(a bias\?\)"),
+    ("7.5", adamw_constant, r"subtracted the same number, learning_rate \* weight_decay, from every entry"),
+    ("7.5", adamw_growing, r"wrong sign: the parameters grew"),
+    ("7.5", adamw_no_adam, r"Adam's step is missing"),
+    ("7.5", adamw_rebinding, r"moved as with plain Adam: the decay was lost.*`p = p - \.\.\.` makes a new array"),
+    ("7.5", adamw_replacing_entries, r"params\[i\] = params\[i\] - \.\.\. replaces the list's entry"),
+    ("7.6", cosine_one_early, r"one step ahead: at step 0 it must be start itself"),
+    ("7.6", cosine_one_late, r"one step behind: at step 0 it must be start itself"),
+    ("7.6", cosine_in_degrees, r"np\.cos takes radians"),
+    ("7.6", cosine_whole_period, r"came back up to start at the end: that is a whole period"),
+    ("7.6", cosine_climbing_again, r"past total the cosine climbs again"),
+    ("7.6", cosine_restarting, r"past total the schedule started again from start"),
+    ("7.6", cosine_integer_division, r"step // total is 0 for every step before total"),
+    ("7.6", cosine_rising, r"rises from 0 to start"),
+    ("7.6", cosine_not_halved, r"starts at twice start"),
+    ("7.6", cosine_without_one_plus, r"goes negative: start \* cos\(\.\.\.\) runs from start to -start"),
+    ("7.6", cosine_quarter, r"a quarter of a cosine"),
+    ("7.6", cosine_without_start, r"starts at 1 whatever start is"),
+    ("7.6", cosine_returning_nothing, r"returned None: return the learning rate"),
 ]
 
 

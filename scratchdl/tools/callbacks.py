@@ -18,6 +18,7 @@ import numpy as np
 
 from scratchdl.losses import MeanSquaredError
 from scratchdl.network import scores_to_labels
+from scratchdl.optimizers import cosine_learning_rate
 from scratchdl.tools.diagnose import diagnose, print_diagnosis
 
 EXPLODED = 1e3  # a loss this many times its first value (or 1, if larger) has exploded
@@ -199,7 +200,8 @@ class ProgressBar(Callback):
 class CosineSchedule(Callback):
     """Lower the learning rate along half a cosine, from its starting value to 0, batch by batch.
 
-        learning_rate(k) = start * (1 + cos(pi * k / total)) / 2   after k of `total` batches
+    After k of the run's `total` batches the rate is cosine_learning_rate(start, k, total) -
+    your exercise 7.6: start * (1 + cos(pi * k / total)) / 2.
 
     Large steps early, when the weights are far from good ones; small steps at the end, to
     settle. The starting value is restored when training ends.
@@ -214,7 +216,7 @@ class CosineSchedule(Callback):
 
     def on_batch_end(self, epoch, batch, loss):
         self.done += 1
-        self.optimizer.learning_rate = self.start * (1 + np.cos(np.pi * self.done / self.total)) / 2
+        self.optimizer.learning_rate = cosine_learning_rate(self.start, self.done, self.total)
 
     def on_train_end(self, history):
         self.optimizer.learning_rate = self.start

@@ -93,3 +93,12 @@ def two_label_arrays(y_pred, y_true):
                          + (" (scores? y_pred.argmax(axis=1) gives the labels)" if len(shapes[0]) == 2 else ""))
     if shapes[0] == (0,):
         raise ValueError("accuracy: y_pred and y_true are empty: there is nothing to count")
+
+
+def schedule_arguments(start, step, total):
+    """Refuses bad arguments of cosine_learning_rate before your code runs (given, not an exercise)."""
+    a_number = isinstance(start, (int, float, np.integer, np.floating)) and not isinstance(start, bool)
+    if not a_number or not 0 <= start < np.inf:
+        raise ValueError(f"cosine_learning_rate: start must be a learning rate, a number >= 0; got {start!r}")
+    whole_number("cosine_learning_rate: step", step, at_least=0)
+    whole_number("cosine_learning_rate: total", total, at_least=1)
