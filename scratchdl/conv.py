@@ -1,6 +1,6 @@
 """Yours to write - chapter 8: 8.1 im2col, 8.2 Conv2D.forward, 8.3 col2im, 8.4 Conv2D.backward, 8.5
-MaxPool2D.forward, 8.6 MaxPool2D.backward, 8.7 AvgPool2D.forward, 8.8 AvgPool2D.backward, 8.9
-Flatten.forward, 8.10 Flatten.backward.
+MaxPool2D.forward, 8.6 MaxPool2D.backward, 8.7 AvgPool2D.forward, 8.8 AvgPool2D.backward.
+(Flatten, at the end, is given: it only reshapes.)
 
 Chapter 8 - convolution and pooling layers for images of shape (n, channels, height, width).
 
@@ -327,7 +327,12 @@ class AvgPool2D(Pool2D):
 
 
 class Flatten(Layer):
-    """From images (n, c, h, w) to rows (n, c * h * w), so that dense layers can follow."""
+    """From images (n, c, h, w) to rows (n, c * h * w), so that dense layers can follow.
+
+    Given, not an exercise: nothing is computed. forward lays each example's values out in one
+    row, in numpy's (c, h, w) order (PyTorch's Flatten uses the same order), and keeps the input's
+    shape; backward reshapes the gradient back to that shape, each value to the place it came from.
+    """
 
     def __init__(self):
         super().__init__()
@@ -336,33 +341,13 @@ class Flatten(Layer):
     def __repr__(self):
         return "Flatten()"
 
-    @exercise("8.9")
     def forward(self, x):
-        """Each example's values in one row, in (c, h, w) order.
-
-        Args:
-            x: float array of shape (n, ...).
-
-        Returns:
-            float array of shape (n, everything else multiplied).
-
-        Keeps, for backward:
-            self.x_shape: x.shape, a tuple.
-        """
-        raise ExerciseTodo("8.9")
+        self.x_shape = x.shape
+        return x.reshape(len(x), -1)  # -1: numpy works out c * h * w
 
     def output_shape(self):
         return None if self.x_shape is None else (self.x_shape[0], int(np.prod(self.x_shape[1:])))
 
-    @exercise("8.10", arguments=Layer.check_grad_out)
     def backward(self, grad_out):
-        """Flatten only moved numbers around, so its backward moves them back, to the shape
-        self.x_shape that forward kept.
-
-        Args:
-            grad_out: float array of shape (n, c * h * w).
-
-        Returns:
-            float array of the shape of forward's input.
-        """
-        raise ExerciseTodo("8.10")
+        self.check_grad_out(grad_out)  # a clear error for a gradient of the wrong shape, first
+        return grad_out.reshape(self.x_shape)

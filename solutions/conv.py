@@ -81,12 +81,3 @@ class AvgPool2D:
             for b in (0, 1):
                 dx[:, :, a:h // 2 * 2:2, b:w // 2 * 2:2] = grad_out / 4  # each input gave 1/4 of the output
         return dx
-
-
-class Flatten:
-    def forward(self, x):
-        self.x_shape = x.shape
-        return x.reshape(len(x), -1)
-
-    def backward(self, grad_out):
-        return grad_out.reshape(self.x_shape)

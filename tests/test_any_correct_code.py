@@ -92,7 +92,7 @@ def _numeric(f, x, eps=1e-6):
 
 
 def _layers():
-    from scratchdl.conv import AvgPool2D, Conv2D, Flatten, MaxPool2D
+    from scratchdl.conv import AvgPool2D, Conv2D, MaxPool2D
     from scratchdl.layers import Dense
 
     rng = np.random.default_rng(0)
@@ -101,7 +101,6 @@ def _layers():
         ("8.2", "8.4"): (lambda: Conv2D(2, 3, 3, rng, padding=1), (2, 2, 5, 6)),
         ("8.5", "8.6"): (lambda: MaxPool2D(), (2, 2, 5, 6)),
         ("8.7", "8.8"): (lambda: AvgPool2D(), (2, 2, 5, 6)),
-        ("8.9", "8.10"): (lambda: Flatten(), (2, 2, 3, 4)),
     }
 
 
@@ -130,7 +129,8 @@ def test_half_a_layer_from_each_learner_passes_the_gradient_check(pair, forward_
             assert np.allclose(layer.grads[name], _numeric(loss, value), atol=1e-6), name
 
 
-LOSSES = {("4.1", "4.2"): "mse", ("4.3", "4.4"): "binary_cross_entropy", ("4.5", "4.6"): "softmax_cross_entropy"}
+LOSSES = {("4.1", "4.2"): "mse", ("4.3", "4.4"): "binary_cross_entropy", ("4.5", "4.6"): "softmax_cross_entropy",
+          ("4.7", "4.8"): "sigmoid_cross_entropy"}
 
 
 @pytest.mark.parametrize("forward_second", [True, False], ids=["second forward", "second backward"])
@@ -142,9 +142,10 @@ def test_half_a_loss_from_each_learner_gives_the_gradient_of_the_value(pair, for
     rng = np.random.default_rng(3)
     name = LOSSES[pair]
     y_pred = {"mse": rng.normal(size=(4, 2)), "binary_cross_entropy": rng.uniform(0.05, 0.95, size=(4, 1)),
-              "softmax_cross_entropy": rng.normal(size=(4, 3))}[name]
+              "softmax_cross_entropy": rng.normal(size=(4, 3)), "sigmoid_cross_entropy": 3 * rng.normal(size=(4, 1))}[name]
     y = {"mse": rng.normal(size=(4, 2)), "binary_cross_entropy": np.array([[1.0], [0.0], [1.0], [0.0]]),
-         "softmax_cross_entropy": np.array([0, 2, 1, 2])}[name]
+         "softmax_cross_entropy": np.array([0, 2, 1, 2]),
+         "sigmoid_cross_entropy": np.array([[1.0], [0.0], [1.0], [0.0]])}[name]
     mine = pair[0] if forward_second else pair[1]
     with using("reference"), substitute(mine, _second(mine)):
         loss = get_loss(name)

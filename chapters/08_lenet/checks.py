@@ -1,4 +1,4 @@
-"""Checks for scratchdl/conv.py (chapter 8): im2col, convolution, col2im, pooling, flatten.
+"""Checks for scratchdl/conv.py (chapter 8): im2col, convolution, col2im, pooling.
 
 Expected values come from the definition of the convolution (an einsum over every window) and
 from the checks' own numerical gradients. Sizes are odd and kernels are not square, so that an
@@ -26,7 +26,7 @@ from scratchdl.course.expect import (
     shapes_in,
 )
 from scratchdl.course.numeric import conv2d, central_differences, patches
-from scratchdl.conv import AvgPool2D, Conv2D, Flatten, MaxPool2D, col2im, im2col
+from scratchdl.conv import AvgPool2D, Conv2D, MaxPool2D, col2im, im2col
 
 windows = np.lib.stride_tricks.sliding_window_view
 
@@ -760,89 +760,3 @@ def check_avgpool_backward():
         ])
     what = "AvgPool2D.backward with float32 grad_out"
     expect_dtype_kept(call(what, layer.backward, G.astype(np.float32)), np.float32, what)
-
-
-def _flatten_diagnoses(x_shape):
-    n, *rest = x_shape
-    features = int(np.prod(rest))
-
-    def fixed_size(message):
-        target = _reshape_target(message)
-        if target is not None:
-            return (f"each row holds all c * h * w = {features} values of one example, and {target} does not fit "
-                    f"this input of shape {tuple(x_shape)}: a size written out by hand fits one network only. "
-                    "Write x.reshape(len(x), -1) and let numpy work out the length.")
-        return ""
-    return [fixed_size]
-
-
-@check_for(
-    "8.9", "conv.Flatten.forward",
-    hints=(
-        "Nothing is computed: the same numbers, arranged as one row per example. backward will "
-        "have to undo it.",
-        "One row per example: reshape to (n, -1). Remember the shape you were given.",
-        "Keep x.shape in self.x_shape for backward, and reshape to (len(x), -1): the -1 lets numpy "
-        "work out c * h * w.",
-    ),
-)
-def check_flatten_forward():
-    """one row per example, shape (n, c * h * w), values in (c, h, w) order; keeps x.shape in self.x_shape
-    leaves x unchanged (its shape too); float32 stays float32"""
-    x = _random((3, 2, 4, 5), seed=8)
-    what = "Flatten.forward(x) for x of shape (3, 2, 4, 5)"
-    layer = Flatten()
-    given = x.copy()
-    got = call(what, layer.forward, given, error_hint=_diagnosed(_flatten_diagnoses(x.shape)))
-    expect(given.shape == x.shape, f"{what} changed the shape of the caller's x to {given.shape}: setting x.shape = "
-           "... reshapes the array itself, which the caller still holds. Return x.reshape(len(x), -1) instead.")
-    expect_unchanged(x, given, what)
-    expect_array(got, what)
-    expect(got.shape != (120,), f"{what} flattened the whole batch into one row; keep one row per example: (3, 40).")
-    expect(got.shape != (40, 3), f"{what} returned shape {got.shape}: one column per example, features first. "
-           "Dense layers take one row per example: x.reshape(len(x), -1), shape (3, 40).")
-    expect_close(got, x.reshape(3, 40), what, mistakes=[
-        Mistake(x.transpose(0, 2, 3, 1).reshape(3, 40), "the values are in (h, w, c) order; keep (c, h, w), the "
-                "order the array already has: x.reshape(len(x), -1)."),
-        Mistake(x.reshape(40, 3).T, "you reshaped features first, to (c * h * w, n), and transposed: that mixes "
-                "the examples, since the examples are the first axis in memory. Reshape to (len(x), -1) directly."),
-    ])
-    _expect_shape_kept(layer, x.shape, what)
-    expect_dtype_kept(call(f"{what}, in float32", Flatten().forward, x.astype(np.float32)), np.float32, "Flatten.forward")
-
-
-def _fixed_shape(message):
-    if _reshape_target(message):
-        return "a shape written out by hand fits one network only: reshape to self.x_shape, the shape forward kept."
-    return ""
-
-
-@check_for(
-    "8.10", "conv.Flatten.backward",
-    hints=(
-        "Give the gradient the shape of forward's input back.",
-        "Reshape grad_out to the input shape that forward kept in self.x_shape: a gradient has the "
-        "shape of what it is the gradient of.",
-    ),
-)
-def check_flatten_backward():
-    """the gradient with the shape of forward's input (self.x_shape), each value back in its place
-    leaves grad_out unchanged (its shape too)"""
-    x = _random((3, 2, 4, 5), seed=9)
-    layer = Flatten()
-    layer.x_shape = x.shape  # what forward keeps: set directly, so this check needs only backward
-    G = _random((3, 40), seed=10)
-    given = G.copy()
-    what = "Flatten.backward(grad_out) with self.x_shape = (3, 2, 4, 5)"
-    got = call(what, layer.backward, given, error_hint=_diagnosed([_fixed_shape, _kept_only("self.x_shape")]))
-    expect(given.shape == G.shape, f"{what} changed the shape of the caller's grad_out to {given.shape}: setting "
-           "grad_out.shape = ... reshapes the array itself. Return grad_out.reshape(self.x_shape) instead.")
-    expect_unchanged(G, given, what)
-    expect_array(got, what)
-    expect(got.shape == x.shape, f"{what} returned shape {got.shape}; give it the shape forward was given, {x.shape}.")
-    expect_close(got, G.reshape(x.shape), what, mistakes=[
-        Mistake(G.T.reshape(x.shape), "grad_out.T mixes the examples: the gradient has one row per example, "
-                "like forward's output. Reshape it as it is: grad_out.reshape(self.x_shape)."),
-        Mistake(G.reshape(3, 4, 5, 2).transpose(0, 3, 1, 2), "you undid an (h, w, c) flattening; forward keeps "
-                "(c, h, w) order, so reshape straight to self.x_shape."),
-    ])

@@ -1,6 +1,6 @@
 """Chapter 8 demos: convolution by hand and as one matrix product, pooling, and what LeNet-5 learns.
 
-Everything here runs your code from scratchdl/conv.py (exercises 8.1-8.10) and the layers of the
+Everything here runs your code from scratchdl/conv.py (exercises 8.1-8.8) and the layers of the
 chapters before. Images are (n, channels, height, width), as everywhere in the course; a
 convolution's kernels W are (c_out, c_in, k, k). Galleries of digits come from
 scratchdl.tools.classifiers. Every plot_ function returns its figure.
@@ -9,9 +9,11 @@ scratchdl.tools.classifiers. Every plot_ function returns its figure.
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
+from matplotlib.ticker import NullFormatter
 
 from scratchdl.conv import im2col
 from scratchdl.layers import Activation
+from scratchdl.tools.callbacks import Callback
 from scratchdl.tools.classifiers import plot_digits
 
 # --- the idea: a small kernel slid over the image ----------------------------------------------
@@ -371,6 +373,72 @@ def feature_map_explorer(model, images, labels):
     return explorer
 
 
+# --- choosing by validation ----------------------------------------------------------------------
+
+
+class KeepBest(Callback):
+    """A callback for fit: remembers the parameters after the epoch with the best validation score.
+
+    After every epoch, if logs[monitor] (fit's validation accuracy, by default) is higher than at
+    every epoch before, a copy of every parameter is kept; at a tie the earlier epoch stays.
+    restore() writes the kept copy back into the model, in place. The choice is made on the
+    validation set only: the test set plays no part in it.
+
+    Args:
+        model:   the Network being trained.
+        monitor: the key of fit's logs to maximise (needs validation_data for "val_...").
+    """
+
+    def __init__(self, model, monitor="val_accuracy"):
+        self.model, self.monitor = model, monitor
+        self.best, self.epoch, self.kept = -np.inf, None, None
+
+    def on_epoch_end(self, epoch, logs):
+        if self.monitor not in logs:
+            raise ValueError(f"KeepBest watches {self.monitor!r}, which fit does not record: "
+                             "pass validation_data=(X_val, y_val) to fit")
+        if logs[self.monitor] > self.best:
+            self.best, self.epoch = logs[self.monitor], epoch
+            self.kept = [p.copy() for p in self.model.parameters()]
+
+    def restore(self):
+        """Put the kept parameters back (in place, so the optimizer's arrays stay the model's)."""
+        if self.kept is None:
+            raise ValueError("KeepBest has kept nothing yet: it keeps parameters at the end of an epoch")
+        for parameter, kept in zip(self.model.parameters(), self.kept):
+            parameter[...] = kept
+
+
+def plot_validation_curve(history, chosen, title="Training and validation, epoch by epoch"):
+    """The share of images got wrong per epoch, on the training batches and on the validation set,
+    on a log scale (so that 1% and 0.5% are as far apart as 10% and 5%), with the chosen epoch marked.
+
+    Args:
+        history: fit's history, with "accuracy" and "val_accuracy".
+        chosen:  int, the epoch whose weights were kept (counted from 1).
+    """
+    epochs = np.arange(1, len(history["accuracy"]) + 1)
+    training = 100 * (1 - np.asarray(history["accuracy"]))
+    validation = 100 * (1 - np.asarray(history["val_accuracy"]))
+    fig, ax = plt.subplots(figsize=(6.4, 3.8))
+    ax.plot(epochs, training, "o-", color="C0", label="training batches (while learning)")
+    ax.plot(epochs, validation, "o-", color="C1", label="validation set (after the epoch)")
+    ax.plot([chosen], [validation[chosen - 1]], "*", color="C3", markersize=15,
+            label=f"chosen: epoch {chosen}, {validation[chosen - 1]:.2f}% wrong")
+    ax.set_yscale("log")
+    low, high = min(training.min(), validation.min()), max(training.max(), validation.max())
+    ticks = [t for t in (0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100) if low / 2 <= t <= high * 2]
+    ax.set_yticks(ticks, [f"{t:g}%" for t in ticks])
+    ax.yaxis.set_minor_formatter(NullFormatter())  # the labelled ticks above are enough
+    ax.set_xticks(epochs)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("images got wrong (log scale)")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
 # --- comparing the classifiers ------------------------------------------------------------------
 
 
@@ -398,16 +466,30 @@ def summarise_model(name, y_true, y_pred, parameters, seconds, epochs=None):
             "accuracy": 1 - wrong / len(y_true), "mistakes": wrong, "examples": len(y_true)}
 
 
-def format_comparison(rows):
-    """summarise_model's rows as an aligned text table."""
+def format_comparison(rows, reported=None, reported_title="reported"):
+    """summarise_model's rows as an aligned text table.
+
+    Args:
+        rows:           list of dicts from summarise_model.
+        reported:       optional dict of classifier name -> a test accuracy (a fraction) published
+                        elsewhere, shown in a last column ("-" for a name it does not have).
+        reported_title: that column's heading.
+    """
     width = max(len(row["name"]) for row in rows)
-    lines = [f"{'':<{width}}  {'parameters':>10}  {'epochs':>6}  {'s / epoch':>9}  {'training':>9}  "
-             f"{'test accuracy':>13}  {'mistakes':>8}"]
+    header = (f"{'':<{width}}  {'parameters':>10}  {'epochs':>6}  {'s / epoch':>9}  {'training':>9}  "
+              f"{'test accuracy':>13}  {'mistakes':>8}")
+    if reported is not None:
+        header += f"  {reported_title:>{max(len(reported_title), 8)}}"
+    lines = [header]
     for row in rows:
         epochs = "-" if row["epochs"] is None else str(row["epochs"])
         per_epoch = "-" if row["seconds per epoch"] is None else f"{row['seconds per epoch']:.2f}"
-        lines.append(f"{row['name']:<{width}}  {row['parameters']:>10,}  {epochs:>6}  {per_epoch:>9}  "
-                     f"{row['seconds']:>8.1f}s  {row['accuracy']:>13.2%}  {row['mistakes']:>8,}")
+        line = (f"{row['name']:<{width}}  {row['parameters']:>10,}  {epochs:>6}  {per_epoch:>9}  "
+                f"{row['seconds']:>8.1f}s  {row['accuracy']:>13.2%}  {row['mistakes']:>8,}")
+        if reported is not None:
+            value = reported.get(row["name"])
+            line += f"  {'-' if value is None else f'{value:.2%}':>{max(len(reported_title), 8)}}"
+        lines.append(line)
     return "\n".join(lines)
 
 

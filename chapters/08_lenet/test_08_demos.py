@@ -286,6 +286,55 @@ def test_summarise_model_and_the_comparison_table():
         demos.summarise_model("bad", Y, A[:3], 1, 1.0)
 
 
+def test_the_comparison_table_shows_reported_figures_beside_the_rows():
+    rows = [demos.summarise_model("baseline", Y, B, 7840, 0.5), demos.summarise_model("A", Y, A, 100, 12.0, 4)]
+    lines = demos.format_comparison(rows, reported={"baseline": 0.8203}, reported_title="seed notebook").splitlines()
+    assert lines[0].split()[-2:] == ["seed", "notebook"]
+    assert lines[1].split()[-1] == "82.03%" and lines[2].split()[-1] == "-", "a name it does not have: -"
+    assert len({len(line) for line in lines}) == 1, "the columns line up"
+    assert demos.format_comparison(rows) == "\n".join(line[:-len("  seed notebook")] for line in lines), \
+        "without reported figures, the table as before"
+
+
+# --- choosing the epoch by validation -------------------------------------------------------------
+
+
+class _Model:
+    def __init__(self):
+        self.W, self.b = np.zeros((2, 2)), np.zeros(2)
+
+    def parameters(self):
+        return [self.W, self.b]
+
+
+def test_keep_best_keeps_the_epoch_of_the_highest_validation_accuracy_and_restores_it_in_place():
+    model = _Model()
+    best = demos.KeepBest(model)
+    with pytest.raises(ValueError, match="has kept nothing yet"):
+        best.restore()
+    W = model.W
+    for epoch, val in enumerate([0.90, 0.95, 0.93, 0.95], start=1):
+        model.W += 1.0  # training moves the weights
+        best.on_epoch_end(epoch, {"loss": 0.1, "val_accuracy": val})
+    assert best.epoch == 2 and best.best == 0.95, "the highest, the earlier one at a tie"
+    assert model.W[0, 0] == 4.0
+    best.restore()
+    assert model.W is W and np.all(model.W == 2.0), "the weights after epoch 2, written into the same array"
+    with pytest.raises(ValueError, match="pass validation_data"):
+        demos.KeepBest(model).on_epoch_end(1, {"loss": 0.1, "accuracy": 0.9})
+
+
+def test_the_validation_curve_shows_the_share_wrong_and_marks_the_chosen_epoch():
+    history = {"loss": [0.5, 0.2, 0.1], "accuracy": [0.90, 0.98, 0.995], "val_accuracy": [0.97, 0.985, 0.99]}
+    fig = demos.plot_validation_curve(history, chosen=3)
+    ax = fig.axes[0]
+    training, validation, star = ax.lines
+    assert np.allclose(training.get_ydata(), [10, 2, 0.5]) and np.allclose(validation.get_ydata(), [3, 1.5, 1])
+    assert list(star.get_xdata()) == [3] and np.allclose(star.get_ydata(), [1])
+    assert ax.get_yscale() == "log" and "epoch 3, 1.00% wrong" in star.get_label()
+    assert_readable(fig)
+
+
 def test_the_comparison_bars_are_the_rows_values():
     rows = [demos.summarise_model("baseline", Y, B, 7840, 0.5), demos.summarise_model("A", Y, A, 100, 12.0, 4)]
     fig = demos.plot_comparison(rows)

@@ -124,14 +124,3 @@ class AvgPool2D:
             for b in (0, 1):
                 grad_x[:, :, a:H:2, b:W:2] = quarter
         return grad_x
-
-
-class Flatten:
-    def forward(self, x):
-        # keep the leading (batch) part of the shape and let numpy infer the rest
-        self.x_shape = x.shape
-        return x.reshape(x.shape[:1] + (-1,))
-
-    def backward(self, grad_out):
-        # back to the kept shape
-        return np.reshape(grad_out, self.x_shape)
