@@ -8,6 +8,8 @@ Every layer has the same small interface:
     out = layer(x)                  forward: remembers what backward will need
     grad_x = layer.backward(grad_out)   backward: fills layer.grads, returns the gradient for x
     layer.params, layer.grads       dicts of arrays, same keys and shapes
+    layer.training                  True while training (chapter 10: dropout and batch norm
+                                    behave differently in evaluation); Network.train sets it
 
 `grad_out` is the gradient of the loss with respect to the layer's output; `backward` turns it
 into the gradients with respect to the layer's parameters (stored in `grads`) and with respect
@@ -25,9 +27,12 @@ from scratchdl.initializers import initialize
 class Layer:
     """What every layer has: parameters, their gradients, forward and backward."""
 
+    training = True  # training mode (the default) or evaluation mode (False): see Network.train
+
     def __init__(self):
         self.params = {}
         self.grads = {}
+        self.state = {}  # arrays kept between batches that are not trained (batch norm's running statistics)
 
     def __call__(self, x):
         self.check_input(x)

@@ -35,6 +35,15 @@ class Network:
     def __init__(self, layers, loss="softmax_cross_entropy"):
         self.layers = list(layers)
         self.loss = get_loss(loss)
+        self.training = True
+
+    def train(self, mode=True):
+        """Training mode (True) or evaluation mode (False) for every layer (chapter 10: dropout
+        drops and batch norm uses the batch's statistics only while training). Returns the network."""
+        self.training = bool(mode)
+        for layer in self.layers:
+            layer.training = self.training
+        return self
 
     def __repr__(self):
         inner = ",\n    ".join(repr(layer) for layer in self.layers)
@@ -98,11 +107,14 @@ class Network:
 
     # --- one training step's worth of work --------------------------------------------
 
-    def loss_and_gradients(self, x, y):
-        """Forward, loss, backward: returns (loss value, network output); fills every layer's grads."""
+    def loss_and_gradients(self, x, y, regularizer=None):
+        """Forward, loss, backward: returns (loss value, network output); fills every layer's grads.
+        A regularizer (chapter 10's L2) adds its term's gradient to them and its value to the loss."""
         out = self.forward(x)
         value = self.loss(out, y)
         self.backward(self.loss.backward())
+        if regularizer is not None:
+            value = value + regularizer(self)
         return value, out
 
     # --- using a trained network ----------------------------------------------------------
@@ -111,7 +123,12 @@ class Network:
         """The network's raw output for x, 256 examples at a time: a convolution of 2,048 images at once
         would need hundreds of MB for its im2col columns."""
         x = inputs(x, "x", self.dtype)  # numbers, one row per example, no NaN: else a clear error
-        return np.concatenate([self.forward(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
+        mode = self.training
+        self.train(False)  # evaluation mode: nothing dropped, batch norm's running statistics
+        try:
+            return np.concatenate([self.forward(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
+        finally:
+            self.train(mode)
 
     def predict_proba(self, x):
         """Class probabilities, shape (n, n_classes) (two columns, 1 - p and p, for a sigmoid output)."""
@@ -169,9 +186,14 @@ class Network:
 
     # --- saving and loading (.npz, no pickle) -------------------------------------------
 
+    def named_state(self):
+        """[("layer 1 running_mean", array), ...]: what layers keep that is not trained (chapter 10)."""
+        return [(f"layer {i} {name}", value) for i, layer in enumerate(self.layers)
+                for name, value in getattr(layer, "state", {}).items()]
+
     def save(self, path):
-        """Save every parameter to a .npz file (plain arrays, no pickle)."""
-        np.savez(path, **{name.replace(" ", "_"): value for name, value in self.named_parameters()})
+        """Save every parameter (and batch norm's running statistics) to a .npz file (plain arrays, no pickle)."""
+        np.savez(path, **{name.replace(" ", "_"): value for name, value in self.named_parameters() + self.named_state()})
 
     def load(self, path):
         """Load parameters saved by save() into this network, which must have the same shapes.
@@ -185,7 +207,7 @@ class Network:
         if not isinstance(archive, np.lib.npyio.NpzFile):
             raise ValueError(f"{path} holds a single array; Network.save writes a .npz with one array per parameter")
         with archive as saved:
-            wanted = {name.replace(" ", "_"): value for name, value in self.named_parameters()}
+            wanted = {name.replace(" ", "_"): value for name, value in self.named_parameters() + self.named_state()}
             if set(saved.files) != set(wanted):
                 raise ValueError(f"{path} holds parameters {sorted(saved.files)}; this network has {sorted(wanted)}")
             for name, value in wanted.items():

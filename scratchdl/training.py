@@ -38,7 +38,7 @@ def minibatches(n, batch_size, rng=None):
 
 
 def fit(model, X, y, epochs=10, batch_size=32, optimizer=None, validation_data=None,
-        shuffle=True, rng=None, verbose=1, callbacks=(), schedule=None, live=False):
+        shuffle=True, rng=None, verbose=1, callbacks=(), schedule=None, live=False, regularizer=None):
     """Train `model` on (X, y) in minibatches; return the history.
 
     Args:
@@ -56,6 +56,7 @@ def fit(model, X, y, epochs=10, batch_size=32, optimizer=None, validation_data=N
         schedule:        None (a constant learning rate) or "cosine" (see CosineSchedule).
         live:            in a notebook, curves, progress and every layer's statistics, redrawn as
                          training goes (scratchdl.tools.live); a line per epoch elsewhere.
+        regularizer:     None, or a term added to the loss such as L2(1e-4) (chapter 10).
 
     Returns:
         dict of lists, one entry per epoch: "loss" (the mean over the epoch's batches) and, for
@@ -66,12 +67,13 @@ def fit(model, X, y, epochs=10, batch_size=32, optimizer=None, validation_data=N
         TrainingDiverged: the loss became nan or inf, or grew to 1000 times its first value.
     """
     X, y, validation_data, optimizer, rng = check_fit(model, X, y, epochs, batch_size, optimizer,
-                                                      validation_data, rng, schedule)
+                                                      validation_data, rng, schedule, regularizer)
     watch = watchers_for(model, X, validation_data, optimizer, callbacks, verbose, live, schedule)
     watch.begin(model, epochs, n_batches=-(-len(X) // batch_size))
+    model.train()  # training mode: dropout drops (chapter 10); evaluating switches it off and back
     for epoch in range(1, epochs + 1):
         for batch, indices in enumerate(minibatches(len(X), batch_size, rng if shuffle else None), start=1):
-            loss, scores = model.loss_and_gradients(X[indices], y[indices])  # forward, loss, backward
+            loss, scores = model.loss_and_gradients(X[indices], y[indices], regularizer)  # forward, loss, backward
             optimizer.step(model.parameters(), model.gradients())
             watch.batch(epoch, batch, loss, scores, y[indices])  # the history; stops a run that blew up
         watch.epoch(epoch)  # the epoch's numbers, validation, the progress bar or live view

@@ -14,6 +14,7 @@ from scratchdl.losses import BinaryCrossEntropy, MeanSquaredError, SigmoidCrossE
 from scratchdl.metrics import accuracy, one_hot
 from scratchdl.network import Network
 from scratchdl.optimizers import SGD, AdaGrad, Adam, AdamW, Momentum, RMSProp, cosine_learning_rate
+from scratchdl.regularization import L2, BatchNorm, Dropout
 from scratchdl.tools import datasets
 from scratchdl.tools.datasets import two_moons
 from scratchdl.training import fit
@@ -270,3 +271,50 @@ def test_loading_weights_that_do_not_fit_changes_nothing(tmp_path):
 def test_the_metrics_refuse_labels_they_cannot_count(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+# --- chapter 10: dropout, batch normalisation, the L2 term ----------------------------------------
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: Dropout(1.0, np.random.default_rng(0)), ValueError, r"Dropout rate \(the probability of dropping a unit\) must be in \[0, 1\); got 1\.0"),
+    (lambda: Dropout(-0.1, np.random.default_rng(0)), ValueError, r"must be in \[0, 1\); got -0\.1"),
+    (lambda: Dropout(0.5, 0), TypeError, r"Dropout needs a numpy\.random\.Generator \(np\.random\.default_rng\(seed\)\); got int"),
+    (lambda: BatchNorm(3, momentum=1.0), ValueError, r"BatchNorm momentum must be in \[0, 1\); got 1\.0"),
+    (lambda: BatchNorm(3, eps=0), ValueError, r"BatchNorm eps must be a number > 0; got 0"),
+    (lambda: L2(-1e-3), ValueError, r"L2 strength must be a number >= 0; got -0\.001"),
+], ids=["dropout rate 1", "dropout rate < 0", "dropout seed for a generator", "momentum 1", "eps 0", "negative L2"])
+def test_the_chapter_10_layers_refuse_bad_settings(make, error, message):
+    with pytest.raises(error, match=message):
+        make()
+
+
+def test_batchnorm_refuses_bad_input_before_its_statistics_change():
+    layer = BatchNorm(3)
+    before = {name: value.copy() for name, value in layer.state.items()}
+    with pytest.raises(ValueError, match=r"BatchNorm\(3\) expects input of shape \(n, 3\); got shape \(4, 2\)"):
+        layer(np.ones((4, 2)))
+    with pytest.raises(ValueError, match=r"BatchNorm\(3\) in training mode needs a batch of at least 2 examples"):
+        layer(np.ones((1, 3)))
+    assert all(np.array_equal(before[name], layer.state[name]) for name in before), "a running statistic changed"
+    layer.training = False
+    assert layer(np.ones((1, 3))).shape == (1, 3)  # one example is fine in evaluation mode
+
+
+@pytest.mark.parametrize("layer, x, grad_out, message", [
+    (Dropout(0.5, np.random.default_rng(0)), np.ones((4, 3)), np.ones((3, 4)),
+     r"Dropout\(0\.5\)\.backward: grad_out has shape \(3, 4\); expected \(4, 3\)"),
+    (BatchNorm(3), np.arange(12.0).reshape(4, 3), np.ones((4, 2)),
+     r"BatchNorm\(3\)\.backward: grad_out has shape \(4, 2\); expected \(4, 3\)"),
+], ids=["Dropout", "BatchNorm"])
+def test_the_chapter_10_layers_name_a_gradient_of_the_wrong_shape(layer, x, grad_out, message):
+    with pytest.raises(ValueError, match=r"backward was called before forward"):
+        layer.backward(grad_out)
+    layer(x)
+    with pytest.raises(ValueError, match=message):
+        layer.backward(grad_out)
+
+
+def test_fit_refuses_a_regularizer_that_is_not_one(data):
+    with pytest.raises(TypeError, match=r"regularizer must be None or a term such as L2\(1e-4\); got 0\.001"):
+        fit(moons_model(), *data, epochs=1, verbose=0, regularizer=1e-3)

@@ -83,7 +83,7 @@ def test_readme_example_failure_is_what_the_check_really_says():
 def test_a_chapter_lives_in_one_folder_and_nothing_else_is_in_chapters():
     """chapters/NN_name/ holds the notebook NN_name.ipynb, checks.py (its exercises' checks and
     hints), demos.py and its tests; beside the folders there is only setup.py."""
-    assert len(CHAPTERS) == 9 and [ch.number for ch in CHAPTERS] == list(range(1, 10))
+    assert len(CHAPTERS) == 10 and [ch.number for ch in CHAPTERS] == list(range(1, 11))
     for ch in CHAPTERS:
         names = {p.name for p in ch.folder.iterdir() if p.name not in ("__pycache__", ".ipynb_checkpoints")}
         assert {f"{ch.slug}.ipynb", "checks.py", "demos.py"} <= names, ch.slug

@@ -12,7 +12,7 @@ from scratchdl.course.chapters import CHAPTERS, COURSE_DIR, LEARNER_MODULES
 PACKAGE = COURSE_DIR / "scratchdl"
 # The order the course builds things in: a learner module may import only modules before it.
 FLOW = ["initializers", "activations", "layers", "losses", "network", "gradcheck", "optimizers", "training",
-        "metrics", "baseline", "conv", "autograd"]
+        "metrics", "baseline", "conv", "autograd", "regularization"]
 
 
 def module_name(path):

@@ -13,7 +13,7 @@ from scratchdl.tools.callbacks import CosineSchedule, Diagnosis, History, Progre
 from scratchdl.tools.live import LiveView
 
 
-def check_fit(model, X, y, epochs, batch_size, optimizer, validation_data, rng, schedule):
+def check_fit(model, X, y, epochs, batch_size, optimizer, validation_data, rng, schedule, regularizer=None):
     """The arguments of fit in the form its loop uses, or a clear error before anything has
     changed: (X, y, validation data, optimizer, generator)."""
     whole_number("epochs", epochs)
@@ -24,6 +24,8 @@ def check_fit(model, X, y, epochs, batch_size, optimizer, validation_data, rng, 
             raise ValueError(f"validation_data must be a pair (X_val, y_val); got {type(validation_data).__name__}"
                              + (f" of {len(validation_data)}" if isinstance(validation_data, (tuple, list)) else ""))
         validation_data = check_data(model, *validation_data, names=("X_val", "y_val"))
+    if regularizer is not None and not callable(regularizer):
+        raise TypeError(f"regularizer must be None or a term such as L2(1e-4); got {regularizer!r}")
     if schedule not in (None, "cosine"):
         raise ValueError(f"schedule must be None or 'cosine'; got {schedule!r}")
     optimizer = SGD(0.1) if optimizer is None else get_optimizer(optimizer)

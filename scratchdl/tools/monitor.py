@@ -42,8 +42,18 @@ def layer_statistics(model, X):
     """
     rows = []
     a = np.asarray(X, dtype=model.dtype)
-    for index, layer in enumerate(model.layers):  # from 0, like model.layers and named_parameters
-        a = layer.forward(a)
+    modes = [getattr(layer, "training", True) for layer in model.layers]
+    for layer in model.layers:  # evaluation mode: nothing dropped, no running statistics updated
+        layer.training = False
+    try:
+        outputs = []
+        for layer in model.layers:
+            a = layer.forward(a)
+            outputs.append(a)
+    finally:
+        for layer, mode in zip(model.layers, modes):
+            layer.training = mode
+    for index, (layer, a) in enumerate(zip(model.layers, outputs)):  # from 0, like model.layers and named_parameters
         weights = layer.params.get("W")
         is_relu = isinstance(layer, Activation) and layer.name == "relu"
         rows.append({
