@@ -20,7 +20,7 @@ from scratchdl.training import TrainingDiverged, fit
 # --- overfitting and two cures ------------------------------------------------------------------
 
 
-def small_mlp(seed=0, dropout=0.0, width=100):
+def small_mlp(seed=0, dropout=0.0, width=256):
     """784 → width → width → 10 with ReLU (He initialisation), float32; Dropout(rate) after each ReLU if asked."""
     rng = np.random.default_rng(seed)
     layers = []
@@ -31,7 +31,7 @@ def small_mlp(seed=0, dropout=0.0, width=100):
     return Network(layers + [Dense(width, 10, rng, dtype=np.float32)])
 
 
-def regularisation_runs(X, y, X_val, y_val, l2=1e-2, dropout=0.5, epochs=20, seed=0):
+def regularisation_runs(X, y, X_val, y_val, l2=3e-3, dropout=0.5, epochs=40, seed=0):
     """Train the same MLP four ways - plain, L2, dropout, both - from the same starting weights.
 
     Returns:
