@@ -222,7 +222,7 @@ def test_bad_calls_get_one_line_and_change_nothing(learner):
     root, kernel = learner
     write_chapter(root, 2)
     for call, message in [
-        ("scratchdl.use_reference(42)", "✗ there is no chapter 42; the chapters are 1, 2, 3, 4, 5, 6, 7, 8, 9"),
+        ("scratchdl.use_reference(42)", "✗ there is no chapter 42; the chapters are 1, 2, 3, 4, 5, 6, 7, 8, 9, 10"),
         ("check(2.1)", '✗ write the exercise id as text, in quotes: "2.1" rather than 2.1 (as a number, '
          "8.10 and 8.1 are the same)"),
         ('scratchdl.set_mode("refrence")', "✗ mode must be one of learner, reference, fill; got 'refrence'"),
