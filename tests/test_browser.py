@@ -260,10 +260,11 @@ def lab(tmp_path_factory, artifacts):
 def learner_lab(tmp_path_factory, artifacts):
     """JupyterLab serving a learner's copy of the whole course (scratchdl/ reset to the stubs,
     chapters/, solutions/), kernels in learner mode and blind to the pip-installed package, as on a
-    JupyterHub; window.jupyterapp is exposed, to open files side by side. Stopped at the end."""
+    JupyterHub; window.jupyterapp is exposed, to open files side by side. Stopped at the end.
+    It serves the folder above the course, as a hub serves the home folder nbgitpuller clones into."""
     home = tmp_path_factory.mktemp("jupyterlab-learner")
-    root = home / "course"
-    env = learner_course(root)  # its IPYTHONDIR hides the installed package from the kernels
+    root = home / "home"
+    env = learner_course(root / CLONE)  # its IPYTHONDIR hides the installed package from the kernels
     with _jupyterlab(home, root, env, artifacts / "jupyterlab-learner.log",
                      "--LabApp.expose_app_in_browser=True") as lab:
         yield lab
@@ -649,9 +650,11 @@ def test_draw_a_digit_in_jupyterlab(browser, lab, artifacts):
 
 
 # --- the learner's journey: edit, save, check, in JupyterLab's own editor -----------------
-CHAPTER_2 = "chapters/02_activations/02_activations.ipynb"
-CHAPTER_6 = "chapters/06_update/06_update.ipynb"
-ACTIVATIONS = "scratchdl/activations.py"
+CLONE = "scratchdl"  # the learner's JupyterLab serves the folder above it, like a hub's home folder
+CHAPTER_2 = f"{CLONE}/chapters/02_activations/02_activations.ipynb"
+CHAPTER_6 = f"{CLONE}/chapters/06_update/06_update.ipynb"
+ACTIVATIONS = f"{CLONE}/scratchdl/activations.py"
+IN_COURSE = ACTIVATIONS.removeprefix(f"{CLONE}/")  # how the course's messages name it
 STUB = 'raise ExerciseTodo("2.1")'
 WRONG = "return 1 / (1 + np.exp(-z))"  # the textbook formula: overflows for z = -1000
 RIGHT = "return np.exp(-np.logaddexp(0, -z))"  # uses the module's np, like most bodies
@@ -787,7 +790,7 @@ def test_a_learner_edits_saves_and_checks_in_jupyterlab(browser, learner_lab, ar
         assert not _raised(_outputs(page, CHAPTER_2, index)), shown
         assert "mode: learner" in shown, f"the setup cell should say the learner's code runs:\n{shown}"
         # The copy's scratchdl, not the pip-installed one (the startup file hides it).
-        assert f"from {(lab.root / 'scratchdl').resolve()}" in shown, shown
+        assert f"from {(lab.root / CLONE / 'scratchdl').resolve()}" in shown, shown
         page.screenshot(path=artifacts / "4-journey-setup.png", full_page=True)
 
         # The wrong body, typed over the stub in JupyterLab's editor and saved.
@@ -811,8 +814,8 @@ def test_a_learner_edits_saves_and_checks_in_jupyterlab(browser, learner_lab, ar
         page.keyboard.press("Backspace")
         _type_and_save(page, lab, ACTIVATIONS, RIGHT[:-1])
         shown, raised = _check(page, lab, artifacts, "4-journey-syntax-error.png")
-        assert shown.startswith(f"✗ {ACTIVATIONS}, line ") and "'(' was never closed" in shown, shown
-        assert f"Fix it and save: nothing in {ACTIVATIONS} was checked." in shown, shown
+        assert shown.startswith(f"✗ {IN_COURSE}, line ") and "'(' was never closed" in shown, shown
+        assert f"Fix it and save: nothing in {IN_COURSE} was checked." in shown, shown
         assert "passed" not in shown and raised and raised[0].startswith("CannotLoad"), (raised, shown)
         _select(page, ACTIVATIONS, RIGHT[:-1], after=True)
         page.keyboard.type(")")

@@ -3,6 +3,7 @@
 import json
 import os
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,13 @@ def test_environment_yml_lists_the_same_packages_as_pyproject():
     assert conda == wanted
 
 
+def test_environment_yml_pins_the_python_that_ci_tests():
+    # repo2docker (Binder) honours only an exact `python=X.Y`; with a range it warns and falls back
+    # to its default, which moves under the course. The version is the one this suite runs on.
+    pins = re.findall(r"^  - python=(\d+\.\d+)\b", (COURSE_DIR / "environment.yml").read_text(), re.MULTILINE)
+    assert pins == [f"{sys.version_info.major}.{sys.version_info.minor}"], pins
+
+
 def code_blocks(text):
     return re.findall(r"```(?:bash|python)?\n(.*?)```", text, re.DOTALL)
 
@@ -57,9 +65,14 @@ def test_ci_runs_the_readmes_install_and_test_commands():
 
 def test_readme_chapter_table_matches_the_course():
     # The README's table is the one list kept by hand: one row per chapter folder, in order.
-    rows = re.findall(r"^\| (\d+) \| ([^|]+) \| `([^`]+)` \| [^|]+ \|$", README, re.MULTILINE)
-    assert [(int(n), title.strip(), notebook) for n, title, notebook in rows] == [
+    rows = re.findall(r"^\| (\d+) \| ([^|]+) \| `([^`]+)` \| [^|]+ \| \[Colab\]\(([^)]+)\) \|$", README, re.MULTILINE)
+    assert [(int(n), title.strip(), notebook) for n, title, notebook, _ in rows] == [
         (ch.number, ch.title, ch.notebook) for ch in CHAPTERS
+    ]
+    # Colab opens a notebook of a GitHub repository by its path on the main branch
+    repo = re.search(r"mybinder\.org/v2/gh/([\w.-]+/[\w.-]+)/", README).group(1)
+    assert [link for *_, link in rows] == [
+        f"https://colab.research.google.com/github/{repo}/blob/main/{ch.notebook}" for ch in CHAPTERS
     ]
 
 
@@ -82,7 +95,7 @@ def test_readme_example_failure_is_what_the_check_really_says():
 
 def test_a_chapter_lives_in_one_folder_and_nothing_else_is_in_chapters():
     """chapters/NN_name/ holds the notebook NN_name.ipynb, checks.py (its exercises' checks and
-    hints), demos.py and its tests; beside the folders there is only setup.py."""
+    hints), demos.py and its tests; beside the folders there are only setup.py and colab.py."""
     assert len(CHAPTERS) == 10 and [ch.number for ch in CHAPTERS] == list(range(1, 11))
     for ch in CHAPTERS:
         names = {p.name for p in ch.folder.iterdir() if p.name not in ("__pycache__", ".ipynb_checkpoints")}
@@ -90,7 +103,7 @@ def test_a_chapter_lives_in_one_folder_and_nothing_else_is_in_chapters():
         assert any(name.startswith(f"test_{ch.number:02d}_") for name in names), f"{ch.slug} has no tests"
         assert ch.exercises, f"{ch.slug}'s checks.py registers no exercise"
     others = {p.name for p in (COURSE_DIR / "chapters").iterdir()} - {ch.slug for ch in CHAPTERS}
-    assert others <= {"setup.py", "__pycache__", ".ipynb_checkpoints"}, others
+    assert others <= {"setup.py", "colab.py", "__pycache__", ".ipynb_checkpoints"}, others
 
 
 def cells(path):
@@ -115,9 +128,16 @@ def setup_cell(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_starts_with_the_same_short_setup_cell(path):
     first_code = setup_cell(path)
-    assert first_code == setup_cell(NOTEBOOKS[0]), "the same setup cell in every chapter"
-    assert len(first_code.splitlines()) <= 3
+    # The same cell in every chapter but for the folder it names (for Colab, which opens a
+    # notebook alone and cannot tell colab.py which chapter it is: tests/test_colab.py runs it).
+    same = setup_cell(NOTEBOOKS[0]).replace(NOTEBOOKS[0].parent.name, path.parent.name)
+    assert first_code == same, "the same setup cell in every chapter"
+    assert f'colab.main("{path.parent.name}")' in first_code
+    assert len(first_code.splitlines()) <= 9  # 2 comments, 6 lines for Colab, %run
     assert first_code.splitlines()[-1] == "%run ../setup.py"
+    colab_url = re.search(r'"(https://raw\.githubusercontent\.com/[^"]+)"', first_code).group(1)
+    binder_repo = re.search(r"mybinder\.org/v2/gh/([\w.-]+/[\w.-]+)/", README).group(1)
+    assert colab_url == f"https://raw.githubusercontent.com/{binder_repo}/main/chapters/colab.py"
     # The course loads the learner's saved files itself (scratchdl.course.loader): IPython's autoreload
     # rewrites the exercise wrappers and fails on half the saves (IPython 9's deduperreload).
     assert "autoreload" not in first_code + (COURSE_DIR / "chapters" / "setup.py").read_text()

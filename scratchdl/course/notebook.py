@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from scratchdl.course import chapters, loader, notices
+from scratchdl.course import chapters, hosts, loader, notices
 from scratchdl.course.exercises import COURSE_DIR, global_mode, unwritten_before
 from scratchdl.course.usage import UsageError
 
@@ -82,6 +82,7 @@ def start_chapter(number=None):
         "fill": "your code runs where written, the reference elsewhere",
     }[mode]
     print(f"mode: {mode} ({whose})")
+    hosts.tell_once(COURSE_DIR)
     loader.load_exercises()
     for lf in loader.broken_files():
         print(f"✗ {lf.error}\n  Fix it and save: its exercises do not run until it loads.")
