@@ -8,6 +8,8 @@ From a notebook:
     scratchdl.show_solution("1.2")  # the reference body (if solutions/ is present)
     scratchdl.progress()            # every exercise and its state
     scratchdl.use_reference("1.2")  # skip ahead: run the reference for 1.2 (or a chapter: 1)
+    scratchdl.export()              # your files and progress in one .zip, with a download link
+    scratchdl.handin()              # the same for your instructor: scratchdl-handin.zip
 
 From a terminal: ``python -m scratchdl progress`` (``--json`` for scripts).
 """
@@ -24,6 +26,7 @@ from scratchdl.course import loader
 
 loader.install()  # your files are imported, and read again after every save, by scratchdl.course.loader
 
+from scratchdl.course.archive import export, handin  # noqa: E402
 from scratchdl.course.chapters import VERSION as __version__  # noqa: E402
 from scratchdl.course.checks import check  # noqa: E402
 from scratchdl.course.exercises import set_mode, use_learner, use_reference  # noqa: E402
@@ -35,6 +38,8 @@ connect()  # in IPython: pick up saved files before each cell; one line of notic
 
 __all__ = [
     "check",
+    "export",
+    "handin",
     "hint",
     "progress",
     "set_mode",

@@ -1,4 +1,5 @@
-"""Command line: python -m scratchdl progress | check ID | hint ID | solution ID | mnist fetch|status | doctor."""
+"""Command line: python -m scratchdl progress | check ID | hint ID | solution ID | mnist fetch|status | doctor
+| export | import FILE | handin | grade SUBMISSION... --csv OUT | lite OUT."""
 
 import argparse
 import os
@@ -34,6 +35,10 @@ def main(argv=None):
     m.add_argument("--mirror", action="append", metavar="URL",
                    help="download from this address (repeat for several; default: $SCRATCHDL_MNIST_MIRRORS, else the public mirrors)")
     commands.add_parser("doctor", help="is this machine ready for the course? what to fix if not")
+    add_archive_commands(commands)
+    from scratchdl.course import lite
+
+    lite.add_parser(commands)
     args = parser.parse_args(argv)
     try:
         return run(args)
@@ -44,7 +49,7 @@ def main(argv=None):
         print(f"✗ {failed}", file=sys.stderr)
         return 1
     except (KeyboardInterrupt, CheckInterrupted) as stopped:
-        print(f"✗ {stopped or 'stopped.'}", file=sys.stderr)
+        print(f"✗ {str(stopped) or 'stopped.'}", file=sys.stderr)
         return 130
     except BrokenPipeError:
         # The reader went away (`... | head`): stop quietly, and keep Python from complaining
@@ -70,7 +75,55 @@ def run(args):
         from scratchdl.course.doctor import doctor
 
         return doctor()
+    elif args.command in ("export", "handin", "import", "grade"):
+        return archive_command(args)
+    elif args.command == "lite":
+        from scratchdl.course import lite
+
+        return lite.main(args)
     sys.stdout.flush()  # a closed pipe shows up here, inside main's handler
+    return 0
+
+
+def add_archive_commands(commands):
+    """export, import and handin (your work in one .zip), and grade (an instructor's gradebook)."""
+    e = commands.add_parser("export", help="your files and progress in one dated .zip, to keep")
+    e.add_argument("--out", metavar="FILE", help="where to write it (default: scratchdl-work-DATE.zip in the course folder)")
+    i = commands.add_parser("import", help="put the files of an export (or a hand-in) back into this copy")
+    i.add_argument("file", metavar="FILE")
+    i.add_argument("--force", action="store_true", help="replace files that hold other work (saved in .scratchdl/backups/ first)")
+    h = commands.add_parser("handin", help="pack your work for your instructor (replaces the last one)")
+    h.add_argument("--out", metavar="FILE", help="where to write it (default: scratchdl-handin.zip in the course folder)")
+    g = commands.add_parser("grade", help="instructors: re-check hand-ins or hub folders, write a gradebook")
+    g.add_argument("submissions", nargs="+", metavar="SUBMISSION",
+                   help="hand-in .zip files, copies of the course (/home/*/scratchdl) or folders of them")
+    g.add_argument("--csv", required=True, metavar="OUT", help="one row per learner, one column per exercise")
+    g.add_argument("--html", metavar="OUT", help="the class summary and the picture (also saved as OUT's .png)")
+    g.add_argument("--json", metavar="OUT", help="every verdict with its whole message, for scripts")
+    g.add_argument("--workers", type=int, default=2, help="submissions graded at once (default 2)")
+    g.add_argument("--check-timeout", type=float, default=5.0, metavar="S", help="seconds per check (default 5)")
+    g.add_argument("--time-limit", type=float, default=120.0, metavar="S", help="seconds per submission (default 120)")
+    g.add_argument("--memory", type=int, default=2048, metavar="MB", help="memory per submission (default 2048 MB)")
+
+
+def archive_command(args):
+    """export / handin: write the archive and say where; import: put it back; grade: the gradebook."""
+    from scratchdl.course import archive
+
+    if args.command == "import":
+        print(archive.unpack(args.file, force=args.force))
+        return 0
+    if args.command == "grade":
+        from scratchdl.course.grading import grade_command
+
+        return grade_command(args)
+    packed = archive.pack(args.command, args.out)
+    print(f"✓ Your work is in {packed.path} ({packed.summary}).")
+    if args.command == "handin":
+        print("  Hand in this file. Running handin again replaces it.")
+    else:
+        print("  Keep it (download it if this session is temporary); `python -m scratchdl import FILE` "
+              "puts it back into a fresh copy of the course.")
     return 0
 
 

@@ -1,5 +1,7 @@
 """The course's machinery - not yours to write: the exercise switch (exercises), how your files are
 loaded and picked up after every save (loader), the checks' runner and helpers (checks, expect,
-numeric, standins, guard), hints, your progress, the notebooks' setup (notebook), the doctor and
-the command line's errors (usage). The chapters' own checks live beside their notebooks.
+numeric, standins, guard), hints, your progress, the notebooks' setup (notebook), where the course
+runs (hosts), the doctor and the command line's errors (usage); keeping and handing in your work
+(archive, download, copies) and the instructor's gradebook (grading, grading_child, confine,
+gradebook). The chapters' own checks live beside their notebooks.
 """

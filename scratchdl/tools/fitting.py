@@ -10,7 +10,6 @@ import numpy as np
 from scratchdl.optimizers import SGD, get_optimizer
 from scratchdl.tools.inputs import inputs, targets, whole_number
 from scratchdl.tools.callbacks import CosineSchedule, Diagnosis, History, ProgressBar, StopIfDiverged, Watchers
-from scratchdl.tools.live import LiveView
 
 
 def check_fit(model, X, y, epochs, batch_size, optimizer, validation_data, rng, schedule, regularizer=None):
@@ -61,6 +60,8 @@ def watchers_for(model, X, validation_data, optimizer, callbacks=(), verbose=1, 
         chosen.append(CosineSchedule(optimizer))
     chosen += list(callbacks)
     if live:
+        from scratchdl.tools.live import LiveView  # matplotlib: loaded only when a fit draws
+
         chosen.append(LiveView(sample))
     elif verbose:
         chosen.append(ProgressBar())
