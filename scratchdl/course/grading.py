@@ -583,7 +583,8 @@ def grade_command(args):
         written += [str(path) for path in gradebook.write_html(book, html_path)]
     if json_path is not None:
         written.append(str(gradebook.write_json(book, json_path)))
-    print(f"✓ {len(book.results)} learners graded in {book.seconds:.1f} s; written: {', '.join(written)}")
+    n = len(book.results)
+    print(f"✓ {n} learner{'s' if n != 1 else ''} graded in {book.seconds:.1f} s; written: {', '.join(written)}")
     if book.landlock == 0:
         print("! This system has no Landlock (Linux 5.13 or newer): each submission ran in a folder of its own, "
               "but nothing stopped its code from changing files elsewhere that your account may change.")
