@@ -155,3 +155,67 @@ def test_a_learner_file_that_does_not_load_is_something_to_fix(tmp_path):
     assert "scratchdl/layers.py, line " in line and "invalid syntax" in line
     assert "fix: fix scratchdl/layers.py and save" in done.stdout
     assert "ready for the course" not in done.stdout
+
+
+# --- in the browser (JupyterLite): what applies there, and no crash -----------------------------
+
+
+def in_the_browser(monkeypatch):
+    """What the doctor sees in JupyterLite: Pyodide, scratchdl not installed (found in the site's
+    folder), and no jupyterlab or ipykernel package (the site is the front end and the kernel)."""
+    from scratchdl.course import hosts
+
+    monkeypatch.setattr(doctor, "in_pyodide", lambda: True)
+    monkeypatch.setattr(hosts, "in_pyodide", lambda: True)  # what hosts.temporary_files asks
+    real = importlib.metadata.version
+
+    def version(name):
+        if name in ("jupyterlab", "ipykernel", "jupyterlab_widgets", "scratchdl"):
+            raise importlib.metadata.PackageNotFoundError(name)
+        return real(name)
+
+    def requires(name):
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", version)
+    monkeypatch.setattr(importlib.metadata, "requires", requires)
+
+
+def test_in_the_browser_the_doctor_checks_what_applies_there_and_says_where_files_live(monkeypatch):
+    in_the_browser(monkeypatch)
+    monkeypatch.setenv("SCRATCHDL_DATA", str(SHARED))
+    results = doctor.run_doctor()
+    found = by_name(results)
+    assert "jupyterlab" not in found and "ipykernel" not in found, "JupyterLite is the front end and the kernel"
+    assert "scratchdl" not in found, "there is no checkout or pip install to compare with in the browser"
+    assert found["numpy"].status == "ok" and found["anywidget"].status == "ok"
+    assert found["where your files are"].status == "warn" and "browser's storage" in found["where your files are"].detail
+    assert found["speed"].status == "warn" and "times slower" in found["speed"].detail
+    assert found["widgets"].status == "ok" and "the site's JupyterLab" in found["widgets"].detail
+    assert found["MNIST"].status == "ok"
+    assert not [r for r in results if "pip install" in r.fix], "nothing can be pip installed in the browser"
+    assert not [r for r in results if r.status == "fail"], [str(r) for r in results if r.status == "fail"]
+
+
+def test_in_the_browser_a_site_without_mnist_or_a_package_says_to_rebuild_the_site(monkeypatch, tmp_path):
+    in_the_browser(monkeypatch)
+    monkeypatch.setenv("SCRATCHDL_DATA", str(tmp_path / "none"))
+    real = importlib.metadata.version
+    monkeypatch.setattr(importlib.metadata, "version",
+                        lambda name: (_ for _ in ()).throw(importlib.metadata.PackageNotFoundError(name))
+                        if name in ("anywidget", "jupyterlab", "ipykernel", "scratchdl") else real(name))
+    found = by_name(doctor.run_doctor())
+    assert found["MNIST"].status == "fail" and "python -m scratchdl lite" in found["MNIST"].fix
+    assert found["anywidget"].status == "fail" and found["anywidget"].fix == doctor.REBUILD
+
+
+def test_checking_the_plots_leaves_the_notebooks_backend_alone():
+    import matplotlib
+
+    before = matplotlib.get_backend()
+    matplotlib.use("svg")  # stands in for the inline backend of a notebook
+    try:
+        assert doctor.check_plots().status == "ok"
+        assert matplotlib.get_backend() == "svg", "the doctor switched the backend: a notebook's plots would vanish"
+    finally:
+        matplotlib.use(before)

@@ -14,11 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scratchdl.course.exercises import COURSE_DIR, MODES
+from scratchdl.course.hosts import in_pyodide, temporary_files
 
 # The dependencies and their lowest versions, as pyproject.toml lists them. When scratchdl is
 # not installed (a JupyterHub clone, say), they are read from the checkout's pyproject.toml.
 PYPROJECT = COURSE_DIR / "pyproject.toml"
 WIDGETS_FRONT_END = ("jupyterlab_widgets", "@jupyter-widgets/jupyterlab-manager")
+# In the browser (JupyterLite) the site is the front end and the kernel: these are not installed.
+NOT_IN_THE_BROWSER = ("jupyterlab", "ipykernel")
+REBUILD = "rebuild the site: python -m scratchdl lite OUT, on the machine that built it"
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,8 @@ def requirements():
 
 
 def _dependencies_block():
+    if not PYPROJECT.is_file():  # a copy without it: nothing to compare the versions with
+        return ""
     text = PYPROJECT.read_text(encoding="utf-8")
     match = re.search(r"^dependencies = \[(.*?)^\]", text, re.DOTALL | re.MULTILINE)
     return match.group(1) if match else ""
@@ -83,6 +89,8 @@ def check_package(name, lowest):
     try:
         installed = importlib.metadata.version(name)
     except importlib.metadata.PackageNotFoundError:
+        if in_pyodide():  # nothing to pip install: the site ships its packages
+            return Result("fail", name, "not in this JupyterLite site", REBUILD)
         return Result("fail", name, "not installed", f'python -m pip install -e "{COURSE_DIR}"  (installs every dependency)')
     if lowest and version_tuple(installed) < version_tuple(lowest):
         return Result("fail", name, f"{installed} is older than the {lowest} the course needs",
@@ -147,7 +155,13 @@ def check_widgets():
     try:
         import ipywidgets
     except ImportError:
-        return Result("fail", "widgets", "ipywidgets is not installed", "python -m pip install 'ipywidgets>=8.1'")
+        return Result("fail", "widgets", "ipywidgets is not installed", REBUILD if in_pyodide() else "python -m pip install 'ipywidgets>=8.1'")
+    if in_pyodide():  # the front end is the site's JupyterLab: the kernel cannot look at it
+        try:
+            ipywidgets.IntSlider(value=1, min=0, max=2)
+        except Exception as error:  # noqa: BLE001 - any failure here means no widgets
+            return Result("fail", "widgets", f"a slider could not be made: {error}", REBUILD)
+        return Result("ok", "widgets", f"ipywidgets {ipywidgets.__version__}; the site's JupyterLab shows them")
     package, extension = WIDGETS_FRONT_END
     try:
         importlib.metadata.version(package)
@@ -169,15 +183,13 @@ def check_widgets():
 
 def check_plots():
     try:
-        import matplotlib
+        # A Figure of its own, not pyplot's: choosing a backend here would switch a notebook's
+        # plots off (run in a cell, matplotlib.use("Agg") replaced the inline backend).
+        from matplotlib.figure import Figure
 
-        matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
-
-        fig, ax = plt.subplots()
-        ax.plot([0, 1], [0, 1])
+        fig = Figure()
+        fig.subplots().plot([0, 1], [0, 1])
         fig.savefig(io.BytesIO(), format="png")
-        plt.close(fig)
     except Exception as error:  # noqa: BLE001
         return Result("fail", "plots", f"matplotlib could not draw a figure: {error}", "python -m pip install --upgrade matplotlib")
     return Result("ok", "plots", "matplotlib draws")
@@ -190,6 +202,9 @@ def check_mnist():
         folder = mnist.find_mnist(download_missing=False)  # look, never change
     except mnist.MNISTUnavailable as problem:
         first = str(problem).splitlines()[0]
+        if in_pyodide():  # no download works in the browser: the site must ship it
+            return Result("fail", "MNIST", f"not in this site ({first}); chapters 7 and 8 need it",
+                          "rebuild the site with MNIST: python -m scratchdl mnist fetch, then python -m scratchdl lite OUT")
         if os.environ.get("SCRATCHDL_DATA"):  # it wins over the cache, so fetching would not help
             remedy = ("put the four files in the folder SCRATCHDL_DATA names, or unset SCRATCHDL_DATA "
                       "and run: python -m scratchdl mnist fetch")
@@ -200,6 +215,8 @@ def check_mnist():
 
 
 def check_torch():
+    if in_pyodide():
+        return Result("ok", "PyTorch", "not in the browser (only chapter 8's optional comparison uses it)")
     try:
         version = importlib.metadata.version("torch")
     except importlib.metadata.PackageNotFoundError:
@@ -207,9 +224,23 @@ def check_torch():
     return Result("ok", "PyTorch", f"{version} (for chapter 8's optional comparison)")
 
 
+def check_browser():
+    """In JupyterLite: where the files live, and how fast numpy is there (warnings both)."""
+    from scratchdl.tools.budget import BROWSER
+
+    slower = sorted(run.slower for run in BROWSER.values())
+    return [Result("warn", "where your files are", temporary_files(COURSE_DIR), "scratchdl.export() now and then"),
+            Result("warn", "speed", f"numpy runs as WebAssembly here, {slower[0]}-{slower[-1]} times slower than on a "
+                   "machine of your own: chapters 7 and 8 train on less, and say so")]
+
+
 def run_doctor(cwd=None):
     """Every check, in the order they are printed: a list of Result."""
     results = [check_python()]
+    if in_pyodide():  # JupyterLite: no pip, no checkout to compare with; the site is the front end
+        results += [check_package(name, lowest) for name, lowest in requirements() if name not in NOT_IN_THE_BROWSER]
+        return results + [*check_browser(), check_mode(), *check_your_files(), check_solutions(),
+                          check_widgets(), check_plots(), check_mnist(), check_torch()]
     results += [check_package(name, lowest) for name, lowest in requirements()]
     results += [check_source(cwd or Path.cwd()), check_mode(), *check_your_files(), check_solutions(),
                 check_widgets(), check_plots(), check_mnist(), check_torch()]
