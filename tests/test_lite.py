@@ -188,10 +188,11 @@ def _shell(module, config):
 def test_in_notebook_knows_jupyterlites_kernel(monkeypatch, module, config, pyodide, expected):
     import IPython
 
+    from scratchdl.course import hosts
     from scratchdl.tools import callbacks
 
     monkeypatch.setattr(IPython, "get_ipython", lambda: _shell(module, config))
-    monkeypatch.setattr(callbacks, "in_pyodide", lambda: pyodide)
+    monkeypatch.setattr(hosts, "in_pyodide", lambda: pyodide)
     assert callbacks.in_notebook() is expected
 
 
@@ -204,9 +205,10 @@ def test_training_budgets_are_the_chapters_own_on_a_machine(capsys):
 
 
 def test_in_the_browser_the_budgets_finish_in_a_few_minutes_and_say_so(monkeypatch):
+    from scratchdl.course import hosts
     from scratchdl.tools import budget
 
-    monkeypatch.setattr(budget, "in_pyodide", lambda: True)
+    monkeypatch.setattr(hosts, "in_pyodide", lambda: True)
     said = []
     assert budget.training_budget("lenet", images=50_000, epochs=12, say=said.append) == budget.Budget(30_000, 4)
     assert said == ["In the browser numpy runs about 8 times slower than on a machine of your own, so this cell "

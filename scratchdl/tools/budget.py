@@ -11,7 +11,7 @@ an hour; there the budget is smaller, and training_budget says so, with what to 
 
 from dataclasses import dataclass
 
-from scratchdl.course.hosts import in_pyodide
+from scratchdl.course import hosts
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ def training_budget(kind, images, epochs, say=print):
         raise ValueError(f"training_budget: images must be a positive whole number, not {images!r}")
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"training_budget: epochs must be a positive whole number, not {epochs!r}")
-    if not in_pyodide():
+    if not hosts.in_pyodide():  # asked at every call: never bound to what it said at import
         return Budget(images, epochs)
     run = BROWSER[kind]
     budget = Budget(min(images, run.images), min(epochs, run.epochs))

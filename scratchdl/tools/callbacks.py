@@ -16,7 +16,7 @@ import time
 
 import numpy as np
 
-from scratchdl.course.hosts import in_pyodide
+from scratchdl.course import hosts
 from scratchdl.losses import MeanSquaredError
 from scratchdl.network import scores_to_labels
 from scratchdl.optimizers import cosine_learning_rate
@@ -118,7 +118,7 @@ def in_notebook():
         return False
     # ipykernel's IPKernelApp configures its shell. JupyterLite's Pyodide kernel has no such app:
     # its shell is pyodide_kernel's Interpreter, and it runs only inside the browser's notebook.
-    return "IPKernelApp" in shell.config or (in_pyodide() and type(shell).__module__.startswith("pyodide_kernel."))
+    return "IPKernelApp" in shell.config or (hosts.in_pyodide() and type(shell).__module__.startswith("pyodide_kernel."))
 
 
 class ProgressBar(Callback):
